@@ -1,0 +1,178 @@
+/* engine.h - what the parts of pde-engine share.
+ *
+ * The engine is the middleman: it serves the HTTP API (http.c, api.c),
+ * keeps the registry of simulations (registry.c), takes in what workers
+ * report on pde:out (sampler.c), hands every sample to the historian, and
+ * starts and supervises local workers (supervisor.c) and, by default, a
+ * private redis-server (redis_server.c). It never integrates a model.
+ * Everything runs on one libuv loop; only the historian writer and history
+ * queries run on other threads. */
+#ifndef PDE_ENGINE_H
+#define PDE_ENGINE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <uthash.h>
+#include <uv.h>
+
+#include "bus/bus.h"
+#include "common/config.h"
+#include "historian/hist.h"
+#include "model/model.h"
+
+/* ---------------------------- registry ---------------------------- */
+
+#define SIM_STATUS_MAP(XX)                                                     \
+    XX(QUEUED, "queued")                                                       \
+    XX(RUNNING, "running")                                                     \
+    XX(FINISHED, "finished")                                                   \
+    XX(STOPPED, "stopped")                                                     \
+    XX(FAILED, "failed")
+
+typedef enum {
+#define XX(code, name) SIM_##code,
+    SIM_STATUS_MAP(XX)
+#undef XX
+} sim_status_t;
+
+const char *sim_status_name(sim_status_t s);
+int sim_status_parse(const char *name);     /* -1 if unknown */
+#define SIM_ENDED(s) ((s) >= SIM_FINISHED)
+
+typedef struct sim_rec {
+    char id[BUS_ID_MAX];
+    const model_t *model;
+    sim_status_t status;
+    char worker[BUS_ID_MAX];    /* "" until a worker claims it */
+    double time_scale;          /* 0: as fast as possible */
+    double duration, sample_time;
+    double created_at, started_at, ended_at;    /* unix seconds; 0 = not yet */
+    char error[160];
+    double t;                   /* simulated time of the latest sample */
+    double *values;             /* latest value of every tag, model order;
+                                 * NaN where none is known yet */
+    double *values_t;           /* the simulated time each value is from */
+    UT_hash_handle hh;
+} sim_rec_t;
+
+/* ---------------------------- http ---------------------------- */
+
+typedef enum { HTTP_GET, HTTP_POST, HTTP_DELETE, HTTP_OTHER } http_method_t;
+
+/* One request. Created by http.c; answered once with http_reply*(), maybe
+ * later from a callback (Redis, a worker's ack, a history query). If the
+ * client goes away first, wsi becomes NULL and the request is freed when it
+ * is answered. */
+typedef struct http_req {
+    struct lws *wsi;
+    http_method_t method;
+    char path[512];
+    char query[1024];
+    char *body;
+    size_t body_len;
+    int too_large;
+    /* the answer */
+    int status;
+    char *resp;
+    size_t resp_len, resp_sent;
+    int headers_sent;
+    int answered;
+} http_req_t;
+
+/* Answer with status and body (the reference is stolen). */
+void http_reply(http_req_t *req, int status, json_t *body);
+/* Answer {"error": message, "detail": detail} (detail may be NULL,
+ * reference stolen). */
+void http_reply_error(http_req_t *req, int status, json_t *detail,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The value of a query parameter, decoded, or NULL. */
+const char *http_query_param(const http_req_t *req, const char *name,
+                             char *buf, size_t len);
+
+/* ---------------------------- engine ---------------------------- */
+
+typedef struct pending_ack pending_ack_t;
+typedef struct local_worker local_worker_t;
+typedef struct worker_info worker_info_t;
+
+#define LAG_WINDOW 8192
+
+typedef struct engine {
+    config_t cfg;
+    uv_loop_t *loop;
+    char redis_host[256];
+    int redis_port;
+    char redis_url[300];
+    int private_redis_pid;      /* 0 when Redis is not ours */
+    hist_t *hist;
+    struct lws_context *lws;
+    bus_conn_t *cmd;            /* every command but the blocking read */
+    bus_conn_t *reader;         /* blocking XREADGROUP on pde:out */
+    int reading;
+    int read_backlog;           /* 1 while re-reading our pending entries */
+    char consumer[BUS_ID_MAX];
+    sim_rec_t *sims;            /* uthash by id */
+    int n_sims;
+    pending_ack_t *acks;        /* control actions awaiting their worker */
+    uint64_t next_req;
+    worker_info_t *workers;     /* last heartbeat view, by id */
+    local_worker_t *local_workers;
+    int n_local_workers;
+    uv_timer_t watch_timer;     /* heartbeats, ack timeouts */
+    uv_signal_t sigint, sigterm;
+    int stopping;
+    /* figures for /api/status */
+    uint64_t samples_in;
+    double lag_ms[LAG_WINDOW];
+    uint64_t n_lag;
+} engine_t;
+
+extern engine_t *engine;    /* the one engine of this process */
+
+/* registry.c */
+sim_rec_t *registry_find(const char *id);
+sim_rec_t *registry_create(const model_t *m, const double *inputs);
+void registry_save(sim_rec_t *rec);         /* the whole record to Redis */
+void registry_set_status(sim_rec_t *rec, sim_status_t status, double t,
+                         const char *error);
+int registry_load(const char *host, int port, char *err, size_t err_len);
+json_t *registry_record_json(const sim_rec_t *rec);
+void registry_free_all(void);
+
+/* workers.c: the heartbeat view of every worker, and sims of lost ones */
+void workers_check(void);
+json_t *workers_json(void);
+void workers_free_all(void);
+
+/* sampler.c */
+void sampler_start(void);
+void sampler_rearm(void);
+json_t *sampler_stats_json(void);
+
+/* control.c: control actions forwarded to workers and their acks */
+void control_set(http_req_t *req, sim_rec_t *rec, int tag, double value);
+void control_stop(sim_rec_t *rec);
+void control_on_ack(const redisReply *fields);
+void control_expire(void);      /* answer 504 to overdue actions */
+void control_free_all(void);
+json_t *control_tag_json(const sim_rec_t *rec, int tag);   /* TAGVALUE */
+
+/* api.c */
+void api_handle(http_req_t *req);
+
+/* http.c */
+int http_start(char *err, size_t err_len);
+void http_stop(void);
+
+/* supervisor.c */
+void supervisor_start(void);
+void supervisor_stop(void (*done)(void));
+json_t *supervisor_json(void);
+void supervisor_free(void);
+
+/* redis_server.c */
+int redis_server_start(engine_t *e, char *err, size_t err_len);
+void redis_server_stop(engine_t *e, void (*done)(void));
+
+#endif

@@ -1,0 +1,260 @@
+/* http.c - the HTTP server (libwebsockets on the engine's libuv loop).
+ *
+ * lws parses requests; this file turns each into an http_req_t for api.c,
+ * collects POST bodies up to --max-body bytes, and writes the JSON answer
+ * whenever it is ready (at once, or later from a Redis, worker or
+ * historian callback), in chunks so a large history never blocks the loop. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "engine.h"
+
+#define WRITE_CHUNK 65536
+
+typedef struct pss {
+    http_req_t *req;
+} pss_t;
+
+static void req_free(http_req_t *req) {
+    free(req->body);
+    free(req->resp);
+    free(req);
+}
+
+/* ---------------------------- answers ---------------------------- */
+
+void http_reply(http_req_t *req, int status, json_t *body) {
+    PDE_ASSERT(!req->answered);
+    req->answered = 1;
+    req->status = status;
+    req->resp = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(body);
+    if (!req->resp) req->resp = xstrdup("{\"error\":\"could not encode the answer\"}");
+    req->resp_len = strlen(req->resp);
+    if (!req->wsi) {
+        req_free(req);      /* the client is gone; nobody to tell */
+        return;
+    }
+    lws_callback_on_writable(req->wsi);
+}
+
+void http_reply_error(http_req_t *req, int status, json_t *detail, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *body = json_pack("{s:s}", "error", msg);
+    if (detail) json_object_set_new(body, "detail", detail);
+    http_reply(req, status, body);
+}
+
+const char *http_query_param(const http_req_t *req, const char *name, char *buf,
+                             size_t len) {
+    size_t n = strlen(name);
+    const char *p = req->query;
+    while (*p) {
+        size_t part = strcspn(p, "&");
+        if (part > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            size_t v = part - n - 1;
+            if (v >= len) v = len - 1;
+            memcpy(buf, p + n + 1, v);
+            buf[v] = '\0';
+            return buf;
+        }
+        p += part;
+        if (*p == '&') p++;
+    }
+    return NULL;
+}
+
+/* ---------------------------- requests ---------------------------- */
+
+static const struct {
+    enum lws_token_indexes token;
+    http_method_t method;
+} methods[] = {
+    {WSI_TOKEN_GET_URI, HTTP_GET},       {WSI_TOKEN_POST_URI, HTTP_POST},
+    {WSI_TOKEN_DELETE_URI, HTTP_DELETE}, {WSI_TOKEN_PUT_URI, HTTP_OTHER},
+    {WSI_TOKEN_PATCH_URI, HTTP_OTHER},   {WSI_TOKEN_OPTIONS_URI, HTTP_OTHER},
+    {WSI_TOKEN_HEAD_URI, HTTP_OTHER},
+};
+
+static http_req_t *req_new(struct lws *wsi) {
+    http_req_t *req = xcalloc(1, sizeof *req);
+    req->wsi = wsi;
+    req->method = HTTP_OTHER;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+        if (lws_hdr_total_length(wsi, methods[i].token) > 0) {
+            req->method = methods[i].method;
+            lws_hdr_copy(wsi, req->path, sizeof req->path, methods[i].token);
+            break;
+        }
+    }
+    /* Query arguments come as decoded fragments; join them with '&'. */
+    size_t used = 0;
+    for (int i = 0; used + 1 < sizeof req->query; i++) {
+        char frag[512];
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n <= 0) break;
+        used += (size_t)snprintf(req->query + used, sizeof req->query - used, "%s%s",
+                                 used ? "&" : "", frag);
+    }
+    return req;
+}
+
+static long content_length(struct lws *wsi) {
+    char buf[32];
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) return -1;
+    return strtol(buf, NULL, 10);
+}
+
+static void body_append(http_req_t *req, const void *in, size_t len) {
+    if (req->too_large || req->body_len + len > (size_t)engine->cfg.max_body) {
+        req->too_large = 1;
+        return;
+    }
+    req->body = xrealloc(req->body, req->body_len + len + 1);
+    memcpy(req->body + req->body_len, in, len);
+    req->body_len += len;
+    req->body[req->body_len] = '\0';
+}
+
+static void dispatch(http_req_t *req) {
+    if (req->too_large) {
+        http_reply_error(req, 413, json_pack("{s:i}", "max_body", engine->cfg.max_body),
+                         "the request body is larger than %d bytes", engine->cfg.max_body);
+        return;
+    }
+    if (!req->body) req->body = xstrdup("");
+    api_handle(req);
+}
+
+/* Returns -1 to close the connection. */
+static int write_some(struct lws *wsi, pss_t *pss) {
+    http_req_t *req = pss->req;
+    if (!req || !req->answered) return 0;
+    if (!req->headers_sent) {
+        unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+                                           *end = buf + sizeof buf - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned)req->status, "application/json",
+                                        req->resp_len, &p, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                         (const unsigned char *)"no-store", 8, &p, end) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        req->headers_sent = 1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    static unsigned char chunk[LWS_PRE + WRITE_CHUNK];
+    size_t n = req->resp_len - req->resp_sent;
+    if (n > WRITE_CHUNK) n = WRITE_CHUNK;
+    memcpy(chunk + LWS_PRE, req->resp + req->resp_sent, n);
+    int last = req->resp_sent + n == req->resp_len;
+    if (lws_write(wsi, chunk + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+        (int)n)
+        return -1;
+    req->resp_sent += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    int close_after = req->too_large;
+    req_free(req);
+    pss->req = NULL;
+    /* An unread oversized body would be taken for the next request. */
+    if (close_after) return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                   void *in, size_t len) {
+    pss_t *pss = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        if (pss->req) return -1;    /* a pipelined request before we answered */
+        http_req_t *req = pss->req = req_new(wsi);
+        long length = content_length(wsi);
+        if (req->method == HTTP_POST && length > engine->cfg.max_body) {
+            req->too_large = 1;
+            dispatch(req);
+        } else if (req->method == HTTP_POST && length > 0) {
+            /* Wait for the body. */
+        } else {
+            dispatch(req);
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY:
+        if (pss->req && !pss->req->answered) body_append(pss->req, in, len);
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss->req && !pss->req->answered) dispatch(pss->req);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return write_some(wsi, pss);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss->req) {
+            if (pss->req->answered)
+                req_free(pss->req);
+            else
+                pss->req->wsi = NULL;   /* freed when its answer comes */
+            pss->req = NULL;
+        }
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", on_http, sizeof(pss_t), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void lws_log(int level, const char *line) {
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n') n--;
+    LOG(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "http: %.*s", (int)n, line);
+}
+
+int http_start(char *err, size_t err_len) {
+    static char host[128];
+    int port;
+    if (config_parse_listen(engine->cfg.listen, host, sizeof host, &port)) {
+        snprintf(err, err_len, "--listen '%s' is not host:port", engine->cfg.listen);
+        return -1;
+    }
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+    static void *foreign_loops[1];
+    foreign_loops[0] = engine->loop;
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = host;
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.foreign_loops = foreign_loops;
+    info.max_http_header_data = 8192;
+    info.timeout_secs = 30;
+    engine->lws = lws_create_context(&info);
+    if (!engine->lws) {
+        snprintf(err, err_len, "cannot listen on %s (in use, or not an address of this "
+                 "machine?)", engine->cfg.listen);
+        return -1;
+    }
+    LOG(LOG_INFO, "API listening on http://%s", engine->cfg.listen);
+    return 0;
+}
+
+void http_stop(void) {
+    if (engine->lws) lws_context_destroy(engine->lws);
+    engine->lws = NULL;
+}

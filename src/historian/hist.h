@@ -1,0 +1,87 @@
+/* hist.h - the data historian: every tag of every simulation at every
+ * sample time.
+ *
+ * The engine hands the historian batches of points; a writer thread of the
+ * historian's own commits them (thousands of rows per transaction), so
+ * hist_submit() never blocks the event loop. Queries may be run from any
+ * thread (the engine runs them on libuv's thread pool); each opens its own
+ * read connection.
+ *
+ * Backends: "sqlite" (one file, WAL, under the data directory) now;
+ * "influx://host:port/db" later, behind the same interface. */
+#ifndef PDE_HIST_H
+#define PDE_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define HIST_NAME_MAX 64
+
+typedef struct hist_point {
+    char sim[HIST_NAME_MAX];
+    char model[HIST_NAME_MAX];
+    char tag[HIST_NAME_MAX];
+    char kind[8];           /* "input" or "output" */
+    double sim_time;        /* simulated seconds since the sim started */
+    int64_t wall_ns;        /* wall clock when the sample was taken */
+    double value;
+} hist_point_t;
+
+typedef struct hist_batch hist_batch_t;
+typedef struct hist hist_t;
+
+/* A growable list of points. hist_batch_free(NULL) is harmless. */
+hist_batch_t *hist_batch_new(void);
+void hist_batch_free(hist_batch_t *b);
+/* Append one point; strings are copied (truncated to HIST_NAME_MAX-1).
+ * Returns 0 or PDE_ENOMEM (the batch is unchanged then). */
+int hist_batch_add(hist_batch_t *b, const char *sim, const char *model,
+                   const char *tag, const char *kind, double sim_time,
+                   int64_t wall_ns, double value);
+size_t hist_batch_count(const hist_batch_t *b);
+
+/* Open the historian named by spec ("sqlite") with its files under
+ * data_dir, and start its writer thread. On failure returns NULL and puts
+ * the reason in err. */
+hist_t *hist_open(const char *spec, const char *data_dir, char *err,
+                  size_t err_len);
+
+/* Hand a batch to the writer; the historian owns b from here on, whatever
+ * the result. Never blocks on I/O. */
+int hist_submit(hist_t *h, hist_batch_t *b);
+
+/* Wait until everything submitted so far is committed (or has failed). */
+int hist_flush(hist_t *h);
+
+/* Flush, stop the writer and free everything. hist_close(NULL) is harmless. */
+void hist_close(hist_t *h);
+
+typedef struct hist_stats {
+    const char *backend;    /* "sqlite" */
+    uint64_t points_written;
+    uint64_t points_buffered;   /* submitted, not yet committed */
+    uint64_t batches_committed;
+    char last_error[256];   /* "" when the last write succeeded */
+} hist_stats_t;
+
+void hist_get_stats(hist_t *h, hist_stats_t *out);
+
+typedef struct hist_query {
+    const char *sim;
+    const char *const *tags;    /* NULL: every tag recorded for the sim */
+    int n_tags;
+    double from, to;            /* simulated seconds, inclusive; use
+                                 * -INFINITY / INFINITY for no bound */
+    int max_points;             /* 0: every point; else at most this many
+                                 * per tag, as bucket means */
+} hist_query_t;
+
+/* Answer {"sim_id": sim, "tags": {"a": [[sim_time, value], ...], ...}}
+ * with points in sim_time order. Safe from any thread. On failure returns
+ * NULL and puts the reason in err. */
+json_t *hist_query(hist_t *h, const hist_query_t *q, char *err,
+                   size_t err_len);
+
+#endif

@@ -1,0 +1,90 @@
+/* model.h - what a process model is, and the registry of models.
+ *
+ * A model is a constant descriptor: its tags, parameters, state size and the
+ * functions f (right-hand side) and g (outputs). Model files under
+ * src/model/library/ hold one descriptor each and nothing else: no I/O, no
+ * printing. The engine reads descriptors for their tags; only workers (through
+ * sim.h) integrate them.
+ *
+ * Time: a model's equations may use their own time unit (Wood-Berry uses
+ * minutes); time_unit says how many seconds one unit is. Everything outside
+ * the model speaks simulated seconds. */
+#ifndef PDE_MODEL_H
+#define PDE_MODEL_H
+
+typedef enum { TAG_INPUT = 0, TAG_OUTPUT = 1 } tag_kind_t;
+
+/* One tag: the stable name used in URLs, and what a user needs to know. */
+typedef struct tag_def {
+    const char *name;
+    tag_kind_t kind;
+    const char *unit;
+    double min, max;
+    double def;             /* default: an input's initial value */
+    const char *description;
+} tag_def_t;
+
+typedef struct param_def {
+    const char *name;
+    const char *unit;
+    double value;           /* default */
+    double min, max;        /* accepted range for start-time overrides */
+    const char *description;
+} param_def_t;
+
+/* A dead time on one input: the model sees u[input](t - dead_time) as
+ * ud[k]. dead_time is in the model's own time unit. */
+typedef struct delay_def {
+    int input;
+    double dead_time;
+} delay_def_t;
+
+/* What the model functions read besides t and x. */
+typedef struct model_io {
+    const double *u;        /* inputs now in force, n_inputs */
+    const double *ud;       /* delayed inputs, n_delays, in delay_def order */
+    const double *p;        /* parameters, n_params */
+} model_io_t;
+
+typedef struct model model_t;
+
+struct model {
+    const char *id;         /* lower-case words joined by '-' */
+    const char *title;
+    const char *description;
+    const tag_def_t *tags;  /* n_inputs inputs first, then n_outputs outputs */
+    int n_inputs, n_outputs;
+    const param_def_t *params;
+    int n_params;
+    const delay_def_t *delays;
+    int n_delays;
+    int n_states;
+    double time_unit;       /* seconds per unit of the equations' time */
+    double step;            /* seconds; the largest step the solver takes */
+    int stiff;              /* 1: CVODE BDF with a dense Newton solver */
+    double rtol, atol;      /* solver tolerances; 0 means the defaults */
+    /* x0 from the initial inputs and parameters (NULL: all zeros). */
+    void (*initial_state)(const model_t *m, const model_io_t *io, double *x0);
+    /* dx/dt at (t, x) in the model's time unit; 0, or nonzero if it cannot
+     * be evaluated there (CVODE then retries with a smaller step). */
+    int (*rhs)(const model_t *m, double t, const double *x,
+               const model_io_t *io, double *dxdt);
+    /* y = g(t, x, u, p), n_outputs values in tag order. */
+    void (*outputs)(const model_t *m, double t, const double *x,
+                    const model_io_t *io, double *y);
+    const void *data;       /* private to data-file models */
+};
+
+#define MODEL_N_TAGS(m) ((m)->n_inputs + (m)->n_outputs)
+
+/* The registry: built-in models first. Pointers stay valid for the life of
+ * the process. */
+int model_count(void);
+const model_t *model_at(int i);
+const model_t *model_find(const char *id);
+
+/* Index into m->tags of the tag called name, or -1. */
+int model_tag_index(const model_t *m, const char *name);
+int model_param_index(const model_t *m, const char *name);
+
+#endif

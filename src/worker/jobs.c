@@ -1,0 +1,67 @@
+/* jobs.c - claims start jobs from pde:jobs (consumer group "workers") while
+ * this worker has room, and starts them. */
+#include <string.h>
+
+#include "common/log.h"
+#include "worker.h"
+
+#define JOBS_PER_READ 64
+#define JOBS_BLOCK_MS "1000"
+
+static void on_jobs(bus_conn_t *c, redisReply *reply, void *arg);
+
+typedef struct job_ctx {
+    worker_t *w;
+    int n;
+} job_ctx_t;
+
+static void start_entry(const char *stream, const char *id,
+                        const redisReply *fields, void *arg) {
+    job_ctx_t *ctx = arg;
+    worker_t *w = ctx->w;
+    (void)stream;
+    const char *sim = bus_field(fields, "sim", NULL);
+    const char *spec = bus_field(fields, "spec", NULL);
+    if (sim && spec && bus_id_valid(sim))
+        worker_start_sim(w, sim, spec);
+    else
+        LOG(LOG_WARN, "job %s: malformed entry skipped", id);
+    bus_cmd(w->cmd, NULL, NULL, "XACK %s %s %s", BUS_STREAM_JOBS,
+            BUS_GROUP_WORKERS, id);
+    ctx->n++;
+}
+
+static void on_jobs_retry(uv_timer_t *t) {
+    worker_read_jobs(t->data);
+}
+
+void worker_read_jobs(worker_t *w) {
+    if (w->stopping || w->jobs_reading || !bus_conn_is_up(w->jobs)) return;
+    int room = w->cfg.capacity - w->n_sims;
+    if (room <= 0) {
+        /* Full: look again later rather than claim a job we cannot run. */
+        uv_timer_start(&w->jobs_retry, on_jobs_retry, 1000, 0);
+        return;
+    }
+    char count[16];
+    snprintf(count, sizeof count, "%d", room < JOBS_PER_READ ? room : JOBS_PER_READ);
+    const char *argv[] = {"XREADGROUP", "GROUP", BUS_GROUP_WORKERS, w->id,
+                          "COUNT", count, "BLOCK", JOBS_BLOCK_MS,
+                          "STREAMS", BUS_STREAM_JOBS, ">"};
+    if (bus_cmd_argv(w->jobs, on_jobs, w, 11, argv, NULL) == 0) w->jobs_reading = 1;
+}
+
+static void on_jobs(bus_conn_t *c, redisReply *reply, void *arg) {
+    worker_t *w = arg;
+    (void)c;
+    w->jobs_reading = 0;
+    if (!reply) return;     /* connection lost; re-armed when it is back */
+    if (reply->type == REDIS_REPLY_ERROR) {
+        LOG(LOG_WARN, "reading jobs: %s", reply->str);
+        uv_timer_start(&w->jobs_retry, on_jobs_retry, 1000, 0);
+        return;
+    }
+    job_ctx_t ctx = {w, 0};
+    bus_for_each_entry(reply, start_entry, &ctx);
+    worker_read_jobs(w);
+}
