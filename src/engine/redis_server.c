@@ -56,7 +56,8 @@ static int free_port(void) {
 }
 
 static void port_file(const engine_t *e, char *path, size_t len) {
-    snprintf(path, len, "%s/redis.port", e->cfg.data_dir);
+    if (snprintf(path, len, "%s/redis.port", e->cfg.data_dir) >= (int)len)
+        path[0] = '\0';    /* data_dir too long; callers then find no file */
 }
 
 static void on_redis_exit(uv_process_t *p, int64_t status, int signal) {

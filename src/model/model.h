@@ -83,6 +83,15 @@ int model_count(void);
 const model_t *model_at(int i);
 const model_t *model_find(const char *id);
 
+/* Add a model after the built-in ones (data-file models, read at start-up
+ * before any thread looks models up: the registry has no lock). m is
+ * borrowed and must stay valid for the life of the process. Returns 0;
+ * PDE_EINVAL if the descriptor is inconsistent (bad id, tags, parameters,
+ * delays, sizes or missing functions) or its id is taken; PDE_EFULL if the
+ * registry holds MODEL_MAX models. Nothing changes on failure. */
+#define MODEL_MAX 256
+int model_register(const model_t *m);
+
 /* Index into m->tags of the tag called name, or -1. */
 int model_tag_index(const model_t *m, const char *name);
 int model_param_index(const model_t *m, const char *name);

@@ -1,0 +1,13 @@
+/* library.h - the built-in models, one descriptor per file in this folder.
+ *
+ * Only registry.c needs these names: everything else finds models through
+ * model_find() and model_at(). */
+#ifndef PDE_MODEL_LIBRARY_H
+#define PDE_MODEL_LIBRARY_H
+
+#include "model/model.h"
+
+extern const model_t model_spring_damper;
+extern const model_t model_wood_berry;
+
+#endif
