@@ -35,8 +35,9 @@ static const setting_t settings[] = {
     {"redis", "PDE_REDIS", E | W, STR(redis), "", 0, 0,
      "Redis URL (redis://host:port); unset: the engine starts a private "
      "redis-server (a worker then needs it)"},
-    {"workers", "PDE_WORKERS", E, INT(workers), "0", 0, 1024,
-     "local workers the engine starts and supervises; 0 = one per core"},
+    {"workers", "PDE_WORKERS", E, INT(workers), "-1", -1, 1024,
+     "local workers the engine starts and supervises; -1 = one per core, 0 = "
+     "none (workers started by hand only)"},
     {"historian", "PDE_HISTORIAN", E, STR(historian), "sqlite", 0, 0,
      "historian backend: sqlite"},
     {"worker-bin", "PDE_WORKER_BIN", E, STR(worker_bin), "", 0, 0,

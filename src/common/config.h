@@ -18,7 +18,7 @@ typedef struct config {
     /* engine */
     char listen[128];       /* host:port */
     char data_dir[PATH_MAX];
-    int workers;            /* local workers; 0 = one per core */
+    int workers;            /* local workers; -1 = one per core */
     char historian[256];
     char worker_bin[PATH_MAX];  /* "" = pde-worker beside pde-engine */
     char redis_bin[PATH_MAX];

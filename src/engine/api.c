@@ -309,6 +309,9 @@ typedef struct history_job {
 
 static void history_run(uv_work_t *w) {
     history_job_t *job = w->data;
+    /* Read what the engine has taken in: samples it already reported
+     * (say, up to a sim's end) must be in the answer. */
+    hist_flush(engine->hist);
     job->result = hist_query(engine->hist, &job->q, job->err, sizeof job->err);
 }
 

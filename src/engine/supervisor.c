@@ -105,8 +105,8 @@ static void spawn(local_worker_t *lw) {
 
 void supervisor_start(void) {
     int n = engine->cfg.workers;
-    if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (n <= 0) n = 1;
+    if (n < 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 0) n = 1;
     if (engine->cfg.worker_bin[0]) {
         strlcpy_pde(worker_bin, engine->cfg.worker_bin, sizeof worker_bin);
     } else {

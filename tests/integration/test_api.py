@@ -68,7 +68,7 @@ class ApiTest(unittest.TestCase):
         values = {t["tag"]: t for t in t0["tags"]}
         self.assertAlmostEqual(values["xD"]["value"], 96.25, places=9)
         self.assertAlmostEqual(values["R"]["value"], 1.95, places=12)
-        self.assertEqual(values["xD"]["unit"], "mol%")
+        self.assertEqual(values["xD"]["unit"], "mol %")
         # Real time: simulated time keeps pace with the wall clock.
         time.sleep(2.0)
         t1 = self.e.get(f"/api/sims/{sim}/xD")[1]["t"]

@@ -66,7 +66,8 @@ class WorkersTest(unittest.TestCase):
         stack = Stack(self, workers=2, private_redis=True)
         e = stack.engine
         port_file = os.path.join(e.data_dir, "redis.port")
-        redis_port, redis_pid = map(int, open(port_file).read().split())
+        with open(port_file) as f:
+            redis_port, redis_pid = map(int, f.read().split())
         self.assertTrue(pid_alive(redis_pid))
         sim = e.start("spring-damper", time_scale=50, duration=4)
         e.wait_status(sim, "finished")

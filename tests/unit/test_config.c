@@ -24,7 +24,7 @@ static void defaults(void **state) {
     assert_string_equal(cfg.data_dir, "./data");
     assert_string_equal(cfg.redis, "");
     assert_string_equal(cfg.historian, "sqlite");
-    assert_int_equal(cfg.workers, 0);
+    assert_int_equal(cfg.workers, -1);
 }
 
 static void environment_then_flags(void **state) {
