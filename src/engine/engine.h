@@ -163,7 +163,8 @@ void api_handle(http_req_t *req);
 
 /* http.c */
 int http_start(char *err, size_t err_len);
-void http_stop(void);
+void http_stop(void);    /* stop listening; the loop must run on */
+void http_free(void);    /* after the loop has run */
 
 /* supervisor.c */
 void supervisor_start(void);

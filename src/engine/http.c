@@ -254,7 +254,14 @@ int http_start(char *err, size_t err_len) {
     return 0;
 }
 
+/* With a foreign libuv loop, destroying the context takes two calls: the
+ * first closes lws's handles, which completes only as the loop runs on; the
+ * second, after that, frees the context. */
 void http_stop(void) {
+    if (engine->lws) lws_context_destroy(engine->lws);
+}
+
+void http_free(void) {
     if (engine->lws) lws_context_destroy(engine->lws);
     engine->lws = NULL;
 }

@@ -91,6 +91,17 @@ static void close_walk(uv_handle_t *h, void *arg) {
     if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
+/* Let every handle finish closing, lws's first (it needs the loop to run
+ * between its two destroy calls), then close the loop. Bounded, so a handle
+ * someone forgot cannot hang the exit. */
+static void finish_loop(void) {
+    for (int i = 0; i < 100 && uv_run(engine->loop, UV_RUN_NOWAIT); i++) continue;
+    http_free();
+    uv_walk(engine->loop, close_walk, NULL);
+    for (int i = 0; i < 100 && uv_run(engine->loop, UV_RUN_NOWAIT); i++) continue;
+    uv_loop_close(engine->loop);
+}
+
 /* ---------------------------- start-up ---------------------------- */
 
 static int connect_redis(char *err, size_t err_len) {
@@ -147,9 +158,7 @@ int main(int argc, char **argv) {
 
     uv_run(engine->loop, UV_RUN_DEFAULT);
 
-    uv_walk(engine->loop, close_walk, NULL);
-    uv_run(engine->loop, UV_RUN_DEFAULT);
-    uv_loop_close(engine->loop);
+    finish_loop();
     registry_free_all();
     workers_free_all();
     supervisor_free();
@@ -167,6 +176,7 @@ fail:
         redis_server_stop(engine, redis_stopped);
         uv_run(engine->loop, UV_RUN_DEFAULT);
     }
+    finish_loop();
     registry_free_all();
     return 1;
 }

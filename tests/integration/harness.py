@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -174,6 +175,9 @@ class Engine:
                 raise AssertionError("pde-engine did not stop in time:\n"
                                      + open(self.log_path).read()[-3000:])
         self.log.close()
+        if self.proc.returncode != 0:
+            # Sanitizer reports and crashes are in the log: show them.
+            sys.stderr.write(open(self.log_path).read()[-6000:])
         return self.proc.returncode
 
     def kill_group(self):
