@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config curl
   libuv1-dev libwebsockets-dev libhiredis-dev libjansson-dev
   libsundials-dev libsqlite3-dev libcurl4-openssl-dev uthash-dev
-  libcmocka-dev redis-server sqlite3 python3
+  libcmocka-dev redis-server sqlite3 python3 python3-websocket
 )
 
 missing=()

@@ -44,6 +44,8 @@ static const setting_t settings[] = {
      "pde-worker executable; default: the one beside pde-engine"},
     {"redis-bin", "PDE_REDIS_BIN", E, STR(redis_bin), "redis-server", 0, 0,
      "redis-server executable for the private Redis"},
+    {"web-dir", "PDE_WEB_DIR", E, STR(web_dir), "", 0, 0,
+     "the built web front end; default: web/dist beside the build"},
     {"max-body", "PDE_MAX_BODY", E, INT(max_body), "65536", 256, 16777216,
      "largest request body accepted, in bytes"},
     {"id", "PDE_WORKER_ID", W, STR(worker_id), "", 0, 0,

@@ -22,6 +22,7 @@ typedef struct config {
     char historian[256];
     char worker_bin[PATH_MAX];  /* "" = pde-worker beside pde-engine */
     char redis_bin[PATH_MAX];
+    char web_dir[PATH_MAX];     /* "" = web/dist of the source tree */
     int max_body;           /* bytes */
     /* worker */
     char worker_id[64];     /* "" = <hostname>-<pid> */

@@ -106,6 +106,7 @@ void control_on_ack(const redisReply *fields) {
         rec->values[p->tag] = strtod(value, NULL);
         rec->values_t[p->tag] = strtod(t, NULL);
         http_reply(p->req, 200, control_tag_json(rec, p->tag));
+        ws_notify_input(rec, p->tag);
     }
     free(p);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <libwebsockets.h>
 #include <uthash.h>
 #include <uv.h>
 
@@ -40,6 +41,9 @@ const char *sim_status_name(sim_status_t s);
 int sim_status_parse(const char *name);     /* -1 if unknown */
 #define SIM_ENDED(s) ((s) >= SIM_FINISHED)
 
+typedef struct ws_sub ws_sub_t;
+typedef struct ws_conn ws_conn_t;
+
 typedef struct sim_rec {
     char id[BUS_ID_MAX];
     const model_t *model;
@@ -53,6 +57,7 @@ typedef struct sim_rec {
     double *values;             /* latest value of every tag, model order;
                                  * NaN where none is known yet */
     double *values_t;           /* the simulated time each value is from */
+    ws_sub_t *subs;             /* WebSocket subscribers (ws.c) */
     UT_hash_handle hh;
 } sim_rec_t;
 
@@ -165,6 +170,17 @@ void api_handle(http_req_t *req);
 int http_start(char *err, size_t err_len);
 void http_stop(void);    /* stop listening; the loop must run on */
 void http_free(void);    /* after the loop has run */
+
+/* ws.c: live values pushed to WebSocket subscribers */
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ws_conn_t **slot,
+                void *in, size_t len);
+void ws_notify_sample(sim_rec_t *rec);
+void ws_notify_status(sim_rec_t *rec);
+void ws_notify_input(sim_rec_t *rec, int tag);
+void ws_stop(void);
+
+/* static.c: the web front end's files */
+int static_serve(struct lws *wsi, const char *path);   /* -1: close */
 
 /* supervisor.c */
 void supervisor_start(void);

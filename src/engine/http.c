@@ -15,9 +15,12 @@
 #include "engine.h"
 
 #define WRITE_CHUNK 65536
+#define WS_MAX_FRAME 4096
 
+/* Per connection: an HTTP request being answered, or a WebSocket. */
 typedef struct pss {
     http_req_t *req;
+    ws_conn_t *ws;
 } pss_t;
 
 static void req_free(http_req_t *req) {
@@ -179,6 +182,12 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         if (pss->req) return -1;    /* a pipelined request before we answered */
+        /* in is the path: anything a browser GETs outside /api is a file
+         * of the web front end. */
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 &&
+            strncmp((const char *)in, "/api", 4) != 0) {
+            return static_serve(wsi, (const char *)in);
+        }
         http_req_t *req = pss->req = req_new(wsi);
         long length = content_length(wsi);
         if (req->method == HTTP_POST && length > engine->cfg.max_body) {
@@ -199,6 +208,16 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return write_some(wsi, pss);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        char uri[8] = "";
+        lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+        return strcmp(uri, "/ws") == 0 ? 0 : 1;    /* WebSockets only at /ws */
+    }
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLOSED:
+        return ws_callback(wsi, reason, &pss->ws, in, len);
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss->req) {
             if (pss->req->answered)
@@ -215,7 +234,8 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 }
 
 static const struct lws_protocols protocols[] = {
-    {"http", on_http, sizeof(pss_t), 0, 0, NULL, 0},
+    /* First, so it also takes WebSockets that name no subprotocol. */
+    {"pde", on_http, sizeof(pss_t), WS_MAX_FRAME, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -258,6 +278,7 @@ int http_start(char *err, size_t err_len) {
  * first closes lws's handles, which completes only as the loop runs on; the
  * second, after that, frees the context. */
 void http_stop(void) {
+    ws_stop();
     if (engine->lws) lws_context_destroy(engine->lws);
 }
 

@@ -120,6 +120,7 @@ void registry_set_status(sim_rec_t *rec, sim_status_t status, double t,
     LOG(LOG_INFO, "sim %s (%s): %s%s%s", rec->id, rec->model->id, sim_status_name(status),
         rec->error[0] ? ": " : "", rec->error);
     registry_save(rec);
+    ws_notify_status(rec);
 }
 
 /* ---------------------------- from Redis ---------------------------- */

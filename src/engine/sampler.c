@@ -57,6 +57,7 @@ static void take_samples(read_ctx_t *ctx, const char *data) {
                 rec->values[i] = s.values[i];
                 rec->values_t[i] = s.t;
             }
+            ws_notify_sample(rec);
         }
         for (int i = 0; i < s.n_values; i++) {
             const tag_def_t *tag = &m->tags[i];

@@ -36,7 +36,7 @@
 #define SQ_FILE "historian.db"
 #define SQ_SCHEMA_VERSION 1
 #define SQ_BUSY_MS 5000           /* wait this long for a lock */
-#define SQ_CACHE_KIB 65536        /* writer's page cache */
+#define SQ_CACHE_KIB 262144       /* writer's page cache */
 #define SQ_WAL_LIMIT (64 << 20)   /* bytes of WAL kept after a checkpoint */
 #define SQ_SERIES_CACHE_MAX 1000000  /* start over beyond this many ids */
 
