@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <limits.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(size_t size) {
     fprintf(stderr, "pde: out of memory allocating %zu bytes\n", size);
@@ -67,4 +70,11 @@ size_t strlcpy_pde(char *dst, const char *src, size_t size) {
         dst[k] = '\0';
     }
     return n;
+}
+
+void path_beside_self(char *out, size_t len, const char *rel) {
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    snprintf(out, len, "%s/%s", n > 0 ? dirname(self) : ".", rel);
 }

@@ -28,6 +28,10 @@ double wall_s(void);
 /* Monotonic clock in seconds, for durations and schedules. */
 double mono_s(void);
 
+/* out = the directory of this process's executable + "/" + rel; used to
+ * find files installed beside the binaries (build/bin/../../web/dist). */
+void path_beside_self(char *out, size_t len, const char *rel);
+
 /* Copy at most size-1 bytes of src and always terminate; returns strlen(src). */
 size_t strlcpy_pde(char *dst, const char *src, size_t size);
 

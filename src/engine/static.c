@@ -3,7 +3,6 @@
  * Any path that is not a file is answered with index.html, so the front
  * end's own routes (/models/wood-berry, /sims/<SimID>) survive a reload.
  * Paths are checked before they reach the file system. */
-#include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,10 +36,7 @@ static const char *web_dir(void) {
         strlcpy_pde(dir, engine->cfg.web_dir, sizeof dir);
     } else {
         /* build/bin/pde-engine -> <source tree>/web/dist */
-        char self[PATH_MAX];
-        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[len > 0 ? len : 0] = '\0';
-        snprintf(dir, sizeof dir, "%.4000s/../../web/dist", dirname(self));
+        path_beside_self(dir, sizeof dir, "../../web/dist");
     }
     return dir;
 }

@@ -2,7 +2,6 @@
  * that dies, with a growing back-off for one that keeps dying. Workers get
  * the engine's Redis address; they are ordinary workers otherwise, like
  * those started by hand on other machines. */
-#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,10 +109,7 @@ void supervisor_start(void) {
     if (engine->cfg.worker_bin[0]) {
         strlcpy_pde(worker_bin, engine->cfg.worker_bin, sizeof worker_bin);
     } else {
-        char self[PATH_MAX];
-        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-        self[len > 0 ? len : 0] = '\0';
-        snprintf(worker_bin, sizeof worker_bin, "%s/pde-worker", dirname(self));
+        path_beside_self(worker_bin, sizeof worker_bin, "pde-worker");
     }
     engine->n_local_workers = n;
     engine->local_workers = xcalloc((size_t)n, sizeof *engine->local_workers);

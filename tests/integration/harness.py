@@ -229,3 +229,18 @@ class Stack:
         w = Worker(self.tmp, self.redis.url, worker_id)
         self.testcase.addCleanup(w.stop, signal.SIGKILL)
         return w
+
+
+class SharedStackTest:
+    """Mixin for a unittest.TestCase whose tests share one stack (a Redis,
+    an engine with `workers` local workers), started once for the class."""
+    workers = 1
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(cls, workers=cls.workers)
+        cls.e = cls.stack.engine
+
+    @classmethod
+    def addCleanup(cls, fn, *args):  # the stack lives as long as the class
+        cls.addClassCleanup(fn, *args)

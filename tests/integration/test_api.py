@@ -9,19 +9,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Stack, wait_for  # noqa: E402
+from harness import SharedStackTest, wait_for  # noqa: E402
 
 
-class ApiTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = Stack(cls, workers=1)
-        cls.e = cls.stack.engine
-
-    @classmethod
-    def addCleanup(cls, fn, *args):  # class-level cleanups for the shared stack
-        cls.addClassCleanup(fn, *args)
-
+class ApiTest(SharedStackTest, unittest.TestCase):
     # ---------------------------------------------------------- models
     def test_models_list(self):
         status, models = self.e.get("/api/models/")

@@ -11,19 +11,10 @@ import unittest
 import websocket
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Stack  # noqa: E402
+from harness import SharedStackTest  # noqa: E402
 
 
-class WebSocketTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.stack = Stack(cls, workers=1)
-        cls.e = cls.stack.engine
-
-    @classmethod
-    def addCleanup(cls, fn, *args):
-        cls.addClassCleanup(fn, *args)
-
+class WebSocketTest(SharedStackTest, unittest.TestCase):
     def connect(self):
         ws = websocket.create_connection(f"ws://127.0.0.1:{self.e.port}/ws", timeout=10)
         self.addClassCleanup(ws.close)
