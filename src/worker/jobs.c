@@ -7,6 +7,10 @@
 
 #define JOBS_PER_READ 64
 #define JOBS_BLOCK_MS "1000"
+/* A job claimed this long ago and never acknowledged belongs to a worker
+ * that died between claiming and starting it (a start takes well under a
+ * second). */
+#define JOB_ORPHAN_MS "30000"
 
 static void on_jobs(bus_conn_t *c, redisReply *reply, void *arg);
 
@@ -29,6 +33,29 @@ static void start_entry(const char *stream, const char *id,
     bus_cmd(w->cmd, NULL, NULL, "XACK %s %s %s", BUS_STREAM_JOBS,
             BUS_GROUP_WORKERS, id);
     ctx->n++;
+}
+
+/* XAUTOCLAIM answers [next id, [[id, fields], ...], [deleted ids]]. */
+static void on_reclaimed(bus_conn_t *c, redisReply *reply, void *arg) {
+    (void)c;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY)
+        return;
+    job_ctx_t ctx = {arg, 0};
+    const redisReply *entries = reply->element[1];
+    for (size_t i = 0; i < entries->elements; i++) {
+        const redisReply *e = entries->element[i];
+        if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+            e->element[0]->type == REDIS_REPLY_STRING)
+            start_entry(BUS_STREAM_JOBS, e->element[0]->str, e->element[1], &ctx);
+    }
+    if (ctx.n) LOG(LOG_WARN, "took over %d start job(s) claimed by a worker that died", ctx.n);
+}
+
+void worker_reclaim_jobs(worker_t *w) {
+    if (w->stopping || w->n_sims >= w->cfg.capacity) return;
+    bus_cmd(w->cmd, on_reclaimed, w, "XAUTOCLAIM %s %s %s %s 0-0 COUNT 16", BUS_STREAM_JOBS,
+            BUS_GROUP_WORKERS, w->id, JOB_ORPHAN_MS);
 }
 
 static void on_jobs_retry(uv_timer_t *t) {

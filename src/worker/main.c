@@ -36,6 +36,7 @@ static void heartbeat(worker_t *w) {
      * ended them. */
     worker_read_jobs(w);
     worker_read_control(w);
+    if (w->heartbeats++ % 10 == 0) worker_reclaim_jobs(w);
 }
 
 static void on_heartbeat(uv_timer_t *t) {

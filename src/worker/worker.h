@@ -48,6 +48,7 @@ typedef struct worker {
     uv_signal_t sigint, sigterm;
     int stopping;
     int paused;                 /* Redis was down: sims held still */
+    unsigned heartbeats;
 } worker_t;
 
 /* scheduler.c */
@@ -63,6 +64,8 @@ void worker_reanchor(worker_t *w);
 
 /* jobs.c */
 void worker_read_jobs(worker_t *w);
+/* Take over start jobs claimed by a worker that died before starting them. */
+void worker_reclaim_jobs(worker_t *w);
 
 /* control.c */
 void worker_read_control(worker_t *w);

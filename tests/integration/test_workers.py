@@ -48,6 +48,20 @@ class WorkersTest(unittest.TestCase):
         status, tv = e.post(f"/api/sims/{sim}/R", {"value": 2.05})
         self.assertEqual((status, tv["value"]), (200, 2.05))
 
+    def test_job_claimed_by_a_dead_worker_is_taken_over(self):
+        stack = Stack(self, workers=0)
+        e, redis = stack.engine, stack.redis
+        sim = e.start("spring-damper", time_scale=10)
+        # A worker claims the job and dies before starting it: the entry
+        # stays pending under its name. (XCLAIM ... IDLE ages it.)
+        redis.command("XREADGROUP", "GROUP", "workers", "ghost", "COUNT", "1",
+                      "STREAMS", "pde:jobs", ">")
+        entry = redis.command("XPENDING", "pde:jobs", "workers", "-", "+", "1").split()[0]
+        redis.command("XCLAIM", "pde:jobs", "workers", "ghost", "0", entry, "IDLE", "60000")
+        stack.add_worker("rescuer")
+        rec = e.wait_status(sim, "running", timeout=10)
+        self.assertEqual(rec["worker"], "rescuer")
+
     def test_restarted_engine_knows_every_sim(self):
         stack = Stack(self, workers=1)
         e = stack.engine
