@@ -54,6 +54,9 @@ static const setting_t settings[] = {
      "simulations one worker hosts at most"},
     {"tick-ms", "PDE_TICK_MS", W, INT(tick_ms), "20", 1, 1000,
      "how often the worker advances its simulations, in milliseconds"},
+    {"models-dir", "PDE_MODELS_DIR", E | W, STR(models_dir), "", 0, 0,
+     "directory of linear models as JSON data files; default: models/ beside the "
+     "build"},
     {"log-level", "PDE_LOG_LEVEL", E | W, STR(log_level), "info", 0, 0,
      "debug, info, warn or error"},
 };

@@ -15,6 +15,7 @@ typedef struct config {
     /* both */
     char redis[256];        /* redis://host:port; "" = start a private one */
     char log_level[16];
+    char models_dir[PATH_MAX];  /* "" = models/ of the source tree */
     /* engine */
     char listen[128];       /* host:port */
     char data_dir[PATH_MAX];

@@ -389,9 +389,10 @@ static void status(http_req_t *req) {
     json_object_set_new(sims, "total", json_integer(engine->n_sims));
     hist_stats_t hs;
     hist_get_stats(engine->hist, &hs);
-    json_t *hist = json_pack("{s:s, s:I, s:I, s:I, s:o}", "backend", hs.backend,
+    json_t *hist = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "backend", hs.backend,
                              "points_written", (json_int_t)hs.points_written,
                              "points_buffered", (json_int_t)hs.points_buffered,
+                             "points_dropped", (json_int_t)hs.points_dropped,
                              "batches_committed", (json_int_t)hs.batches_committed,
                              "last_error", hs.last_error[0] ? json_string(hs.last_error)
                                                             : json_null());

@@ -195,8 +195,8 @@ static void *writer_main(void *arg) {
             uint64_t dropped = h->points_dropped;
             pthread_mutex_unlock(&h->mu);
             LOG(LOG_ERROR,
-                "historian: buffer full while the backend fails: %llu points "
-                "dropped so far",
+                "historian: buffer full (backend down or too slow): %llu "
+                "points dropped so far",
                 (unsigned long long)dropped);
             dropped_logged = dropped;
             pthread_mutex_lock(&h->mu);

@@ -70,7 +70,7 @@ void hist_close(hist_t *h);
 
 /* Points waiting for the backend, at most; beyond it hist_submit() refuses
  * batches. Only a backend that is down, or slower than the samplers for
- * long, fills it. A point takes sizeof(hist_point_t) (224 bytes) while it waits,
+ * long, fills it. A waiting point takes sizeof(hist_point_t) (224 bytes),
  * so this is ~450 MB, some 40 s of 10,000 sims with 5 tags at 1 Hz. */
 #define HIST_MAX_BUFFERED 2000000
 
@@ -98,7 +98,8 @@ typedef struct hist_query {
 
 /* Answer {"sim_id": sim, "tags": {"a": [[sim_time, value], ...], ...}}
  * with points in sim_time order. Safe from any thread. On failure returns
- * NULL and puts the reason in err.
+ * NULL and puts the reason in err. A point submitted more than once (same
+ * sim, tag and sim_time) is stored once, with the value submitted first.
  *
  * tags NULL gives every tag recorded for the sim, in name order; a sim with
  * nothing recorded gives "tags": {} (the caller decides that is a 404). A
@@ -110,7 +111,8 @@ typedef struct hist_query {
  * cut into max_points buckets of equal width w = (last - first) / max_points,
  * bucket k holding first + k*w <= sim_time < first + (k+1)*w (the last one
  * also holds last), and each non-empty bucket is answered as one point:
- * [mean sim_time of its points, mean of their values]. */
+ * [mean sim_time of its points, mean of their values] (missing values left
+ * out of the mean; null when all are missing). */
 json_t *hist_query(hist_t *h, const hist_query_t *q, char *err,
                    size_t err_len);
 

@@ -753,7 +753,8 @@ static hist_t *open_fake(void) {
 static void submit_times(hist_t *h, int first, int n) {
     for (int i = first; i < first + n; i++) {
         hist_batch_t *b = hist_batch_new();
-        assert_int_equal(hist_batch_add(b, "s", "m", "x", "output", i, 0, i), 0);
+        assert_int_equal(hist_batch_add(b, "s", "m", "x", "output", i, 0, i),
+                         0);
         assert_int_equal(hist_submit(h, b), 0);
     }
 }
