@@ -48,6 +48,44 @@ typedef struct model_io {
 
 typedef struct model model_t;
 
+/* Inputs a model drives itself. A control loop inside a model (pid.h) owns
+ * some of its inputs part of the time: a loop's OP is the operator's in MAN
+ * and the controller's in AUTO. So that what a client reads (sim_input) and
+ * what a write is answered with are always the value in force, sim.c calls
+ * the model's sync hook at three moments:
+ *
+ *   MODEL_SYNC_START   in sim_new(), before initial_state: the model may
+ *                      replace start inputs according to its parameters
+ *                      (an operating-point preset). x is NULL.
+ *   MODEL_SYNC_INPUT   in sim_set_input(), after input `input` changed from
+ *                      old_value: the model may rewrite other inputs and
+ *                      the state (a loop's integral on a switch to AUTO);
+ *                      the integrator restarts afterwards.
+ *   MODEL_SYNC_TRACK   after initial_state, after every sim_advance() and
+ *                      after every MODEL_SYNC_INPUT: the model may rewrite
+ *                      the inputs it drives, and nothing else. The
+ *                      right-hand side must not read an input while the
+ *                      model drives it, so tracking never disturbs the
+ *                      integration; and such inputs must have no dead time.
+ *
+ * Whatever the hook writes into u must stay inside the tags' ranges (sim.c
+ * clamps it there). Times are in the model's own unit. */
+typedef enum {
+    MODEL_SYNC_START,
+    MODEL_SYNC_INPUT,
+    MODEL_SYNC_TRACK,
+} model_sync_event_t;
+
+typedef struct model_sync {
+    model_sync_event_t event;
+    int input;              /* MODEL_SYNC_INPUT: the input written; else -1 */
+    double old_value;       /* MODEL_SYNC_INPUT: its value before the write */
+    double t;
+    double *x;              /* n_states; NULL at START, read-only at TRACK */
+    double *u;              /* n_inputs, writable */
+    const double *p;        /* n_params */
+} model_sync_t;
+
 struct model {
     const char *id;         /* lower-case words joined by '-' */
     const char *title;
@@ -73,6 +111,8 @@ struct model {
     void (*outputs)(const model_t *m, double t, const double *x,
                     const model_io_t *io, double *y);
     const void *data;       /* private to data-file models */
+    /* Optional (NULL for most models): see model_sync_t above. */
+    void (*sync)(const model_t *m, const model_sync_t *ev);
 };
 
 #define MODEL_N_TAGS(m) ((m)->n_inputs + (m)->n_outputs)

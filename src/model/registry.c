@@ -14,6 +14,10 @@
 static const model_t *const builtin[] = {
     &model_spring_damper,
     &model_wood_berry,
+    &model_column_a,
+    &model_ethylene_oxidation,
+    &model_quadruple_tank,
+    &model_cstr,
 };
 #define N_BUILTIN ((int)(sizeof builtin / sizeof builtin[0]))
 

@@ -13,12 +13,18 @@
  * delayed input changes, whichever comes first; the integrator restarts
  * (CVodeReInit) only where something changed.
  *
+ * Inputs the model drives (model.h, model_sync_t): a model with control
+ * loops rewrites some inputs itself, e.g. a loop's OP while it is in AUTO.
+ * Its sync hook runs at the start, after every write and after every
+ * advance, so sim_input() always answers the value in force.
+ *
  * Load: a worker holds thousands of these and advances each by one model
  * step at a time; an advance with nothing pending is one CVODE call. */
 #include "sim.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/err.h"
 #include "common/util.h"
@@ -38,6 +44,7 @@ struct sim {
     double t;                   /* simulated seconds since the start */
     double *x;                  /* n_states, at t */
     double *u;                  /* n_inputs, in force since their last change */
+    double *u_before;           /* n_inputs, scratch: u before a sync hook ran */
     double *ud;                 /* n_delays, the delayed inputs at t */
     double *p;                  /* n_params */
     delay_line_t **lines;       /* n_delays, in delay_def order, in seconds */
@@ -98,6 +105,50 @@ static int state_is_finite(const sim_t *s) {
     return 1;
 }
 
+/* ---------------------------- inputs the model drives ---------------------------- */
+
+static int update_delayed_inputs(sim_t *s);
+
+/* Run the model's sync hook (if any) for event. Afterwards every input is
+ * kept inside its tag's range (a hook that strays is clamped, one that
+ * writes a non-finite value is undone), and an input the hook changed is
+ * passed on to its dead-time lines, if they exist yet. Returns 1 if the
+ * hook changed an input that has a dead time. */
+static int sync_model(sim_t *s, model_sync_event_t event, int input, double old_value) {
+    const model_t *m = s->model;
+    if (!m->sync) return 0;
+    memcpy(s->u_before, s->u, (size_t)m->n_inputs * sizeof *s->u);
+    model_sync_t ev = {
+        .event = event,
+        .input = input,
+        .old_value = old_value,
+        .t = s->t / m->time_unit,
+        .x = event == MODEL_SYNC_START ? NULL : s->x,
+        .u = s->u,
+        .p = s->p,
+    };
+    m->sync(m, &ev);
+    int delayed_changed = 0;
+    for (int i = 0; i < m->n_inputs; i++) {
+        if (!isfinite(s->u[i])) s->u[i] = s->u_before[i];
+        s->u[i] = fmin(fmax(s->u[i], m->tags[i].min), m->tags[i].max);
+        if (s->u[i] == s->u_before[i] || event == MODEL_SYNC_START) continue;
+        for (int k = 0; k < m->n_delays; k++)
+            if (m->delays[k].input == i) {
+                delay_record(s->lines[k], s->t, s->u[i]);
+                delayed_changed = 1;
+            }
+    }
+    return delayed_changed;
+}
+
+/* After the integration moved on: let the model bring the inputs it
+ * drives up to date. */
+static void track_driven_inputs(sim_t *s) {
+    if (sync_model(s, MODEL_SYNC_TRACK, -1, 0.0) && update_delayed_inputs(s))
+        s->restart = 1;
+}
+
 static ode_t *make_solver(sim_t *s) {
     const model_t *m = s->model;
     double rtol = m->rtol > 0 ? m->rtol : SIM_DEFAULT_RTOL;
@@ -114,11 +165,13 @@ sim_t *sim_new(const model_t *m, const double *inputs, const double *params) {
     s->model = m;
     s->x = xcalloc((size_t)m->n_states, sizeof *s->x);
     s->u = xcalloc((size_t)m->n_inputs, sizeof *s->u);
+    s->u_before = xcalloc((size_t)m->n_inputs, sizeof *s->u_before);
     s->ud = xcalloc((size_t)m->n_delays, sizeof *s->ud);
     s->p = xcalloc((size_t)m->n_params, sizeof *s->p);
     s->lines = xcalloc((size_t)m->n_delays, sizeof *s->lines);
     for (int i = 0; i < m->n_inputs; i++) s->u[i] = inputs ? inputs[i] : m->tags[i].def;
     for (int i = 0; i < m->n_params; i++) s->p[i] = params ? params[i] : m->params[i].value;
+    sync_model(s, MODEL_SYNC_START, -1, 0.0);
     /* The process has been at the initial inputs for all past time. */
     for (int k = 0; k < m->n_delays; k++) {
         double u0 = s->u[m->delays[k].input];
@@ -128,6 +181,7 @@ sim_t *sim_new(const model_t *m, const double *inputs, const double *params) {
     s->io = (model_io_t){.u = s->u, .ud = s->ud, .p = s->p};
     if (m->initial_state) m->initial_state(m, &s->io, s->x);
     if (!state_is_finite(s)) goto fail;
+    track_driven_inputs(s);
     if (m->n_states > 0) {
         s->ode = make_solver(s);
         if (!s->ode || ode_reset(s->ode, 0.0, s->x) != 0) goto fail;
@@ -145,6 +199,7 @@ void sim_free(sim_t *s) {
     ode_free(s->ode);
     free(s->x);
     free(s->u);
+    free(s->u_before);
     free(s->ud);
     free(s->p);
     free(s);
@@ -205,13 +260,15 @@ static int integrate_segment(sim_t *s, double t_stop) {
  * finite: time only runs forward. */
 int sim_advance(sim_t *s, double t_end) {
     if (!(t_end >= s->t) || !isfinite(t_end)) return PDE_EINVAL;
+    int rc = 0;
     while (s->t < t_end) {
         double segment_end = fmin(t_end, next_dead_time_end(s));
-        int rc = integrate_segment(s, segment_end);
-        if (rc != 0) return rc;
+        rc = integrate_segment(s, segment_end);
+        if (rc != 0) break;
         if (update_delayed_inputs(s)) s->restart = 1;
     }
-    return 0;
+    track_driven_inputs(s);
+    return rc;
 }
 
 /* ---------------------------- inputs and outputs ---------------------------- */
@@ -221,9 +278,14 @@ int sim_set_input(sim_t *s, int i, double value) {
     if (i < 0 || i >= m->n_inputs) return PDE_EINVAL;
     if (!input_in_range(m, i, value)) return PDE_ERANGE;
     if (value == s->u[i]) return 0;
+    double old_value = s->u[i];
     s->u[i] = value;
     for (int k = 0; k < m->n_delays; k++)
         if (m->delays[k].input == i) delay_record(s->lines[k], s->t, value);
+    /* The model may answer the write (a loop switched to AUTO takes over its
+     * OP, and sets its integral so the OP does not jump). */
+    sync_model(s, MODEL_SYNC_INPUT, i, old_value);
+    sync_model(s, MODEL_SYNC_TRACK, -1, 0.0);
     /* A zero dead time passes the change on at once. */
     update_delayed_inputs(s);
     s->restart = 1;

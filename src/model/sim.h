@@ -28,7 +28,11 @@ double sim_time(const sim_t *s);
 int sim_advance(sim_t *s, double t_end);
 
 /* Set input i (0..n_inputs-1) from now on. PDE_ERANGE if value is not finite
- * or outside the tag's [min, max]; nothing changes then. */
+ * or outside the tag's [min, max]; nothing changes then. A model with
+ * control loops may answer a write by changing other inputs or overriding
+ * this one (a loop's OP while the loop is in AUTO belongs to the
+ * controller; see model_sync_t in model.h): sim_input() then answers the
+ * value in force, which is what a client should be told. */
 int sim_set_input(sim_t *s, int i, double value);
 double sim_input(const sim_t *s, int i);
 

@@ -9,5 +9,9 @@
 
 extern const model_t model_spring_damper;
 extern const model_t model_wood_berry;
+extern const model_t model_column_a;
+extern const model_t model_ethylene_oxidation;
+extern const model_t model_quadruple_tank;
+extern const model_t model_cstr;
 
 #endif
