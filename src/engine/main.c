@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "engine.h"
+#include "model/models_dir.h"
 
 #define WATCH_MS 1000
 #define DRAIN_MS 300    /* time to take in the workers' last reports */
@@ -135,6 +136,10 @@ int main(int argc, char **argv) {
     if (realpath(engine->cfg.data_dir, real)) strlcpy_pde(engine->cfg.data_dir, real, PATH_MAX);
     snprintf(engine->consumer, sizeof engine->consumer, "engine");
 
+    if (models_dir_load(engine->cfg.models_dir) < 0) {
+        fprintf(stderr, "pde-engine: cannot read the models folder (--models-dir)\n");
+        return 1;
+    }
     engine->loop = uv_default_loop();
     if (connect_redis(err, sizeof err) < 0) goto fail;
     if (registry_load(engine->redis_host, engine->redis_port, err, sizeof err) < 0) goto fail;

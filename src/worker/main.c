@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "model/models_dir.h"
 #include "worker.h"
 
 #define HEARTBEAT_MS 1000
@@ -135,6 +136,10 @@ int main(int argc, char **argv) {
     if (!bus_id_valid(w->id)) {
         fprintf(stderr, "pde-worker: worker id '%s' may only use letters, digits, '.', '_' "
                         "and '-'\n", w->id);
+        return 2;
+    }
+    if (models_dir_load(w->cfg.models_dir) < 0) {
+        fprintf(stderr, "pde-worker: cannot read the models folder %s\n", w->cfg.models_dir);
         return 2;
     }
     bus_key(w->ctl_stream, sizeof w->ctl_stream, BUS_CTL_STREAM_FMT, w->id);
