@@ -29,6 +29,18 @@ test-plain: all
 
 bench: setup all
 	/usr/bin/python3 bench/bench_sims.py
+	@cmake -S bench -B $(BUILD)/bench -DPDE_BUILD=$(abspath $(BUILD)) >/dev/null && cmake --build $(BUILD)/bench -j $(JOBS) && $(BUILD)/bench/bench_models models
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# make model-report   steady states and step responses of every model, run
+#                     through sim.h (no engine), to stdout and
+#                     $(BUILD)/model-report.md
+.PHONY: model-report
+model-report:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target pde_model
+	@cmake -S tests/model_report -B $(BUILD)/model-report -DPDE_BUILD=$(abspath $(BUILD)) >/dev/null
+	@cmake --build $(BUILD)/model-report -j $(JOBS)
+	$(BUILD)/model-report/model_report models | tee $(BUILD)/model-report.md

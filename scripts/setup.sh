@@ -8,6 +8,7 @@ packages=(
   libuv1-dev libwebsockets-dev libhiredis-dev libjansson-dev
   libsundials-dev libsqlite3-dev libcurl4-openssl-dev uthash-dev
   libcmocka-dev redis-server sqlite3 python3 python3-websocket
+  influxdb influxdb-client
 )
 
 missing=()
@@ -25,3 +26,8 @@ fi
 
 # Debian's redis-server package starts a system service on :6379; pde never
 # uses it (the engine starts a private one), so it is left as the admin set it.
+
+# Debian's influxdb package enables a system influxd on :8086 (started where
+# the init system allows). pde's tests never use or touch it: each starts a
+# private influxd on free loopback ports with its data in a temp dir
+# (tests/integration/harness.py, Influxd).

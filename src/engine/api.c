@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -297,15 +298,99 @@ static void write_tag(http_req_t *req, sim_rec_t *rec, int i) {
 
 /* ---------------------------- history ---------------------------- */
 
+/* GET /api/sims/{id}/history?tags=a,b&from=&to=&max_points=N&agg=minmax
+ *   {"sim_id", "tags": {"a": [[sim_time, value], ...]}}; with agg=minmax
+ *   each point is [sim_time, mean, min, max] (hist.h).
+ * GET /api/sims/{id}/history.csv?... the same as CSV: a header
+ *   "time,sim_time,a,b" (with agg=minmax also "a.min,a.max" after each
+ *   tag), then one row per sim_time in order; time is the wall clock of the
+ *   sample in UTC, ISO 8601 with nanoseconds ("2026-11-23T09:39:11.123456789Z";
+ *   a bucket's mean), a missing value is an empty cell. */
+
 typedef struct history_job {
     uv_work_t work;
     http_req_t *req;
     char sim[BUS_ID_MAX];
     char *tag_names[BUS_SAMPLE_MAX_VALUES];
     hist_query_t q;
+    int csv;
     json_t *result;
+    char *csv_text;
     char err[256];
 } history_job_t;
+
+/* x with 15 significant digits, as the JSON answers carry it (http.c), so
+ * the CSV and the JSON of one query read back to the same numbers. */
+static void csv_double(strbuf_t *sb, double x) {
+    strbuf_printf(sb, "%.15g", x);
+}
+
+static void csv_number(strbuf_t *sb, json_t *v) {
+    if (json_is_number(v)) csv_double(sb, json_number_value(v));
+}
+
+static void csv_time(strbuf_t *sb, json_int_t ns) {
+    time_t s = (time_t)(ns / 1000000000);
+    long frac = (long)(ns % 1000000000);
+    if (frac < 0) {
+        frac += 1000000000;
+        s--;
+    }
+    struct tm tm;
+    char buf[40];
+    gmtime_r(&s, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    strbuf_printf(sb, "%s.%09ldZ", buf, frac);
+}
+
+/* A history answer (points ending with the wall clock) as CSV; rows merged
+ * across tags by sim_time. */
+static char *history_csv(json_t *result, int minmax) {
+    json_t *tags = json_object_get(result, "tags");
+    size_t n = json_object_size(tags), *at = xcalloc(n + 1, sizeof *at);
+    json_t **arrs = xcalloc(n + 1, sizeof *arrs);
+    strbuf_t sb = STRBUF_INIT;
+    strbuf_printf(&sb, "time,sim_time");
+    const char *name;
+    json_t *arr;
+    size_t k = 0;
+    json_object_foreach(tags, name, arr) {
+        arrs[k++] = arr;
+        strbuf_printf(&sb, ",%s", name);
+        if (minmax) strbuf_printf(&sb, ",%s.min,%s.max", name, name);
+    }
+    strbuf_printf(&sb, "\r\n");
+    const size_t wall_at = minmax ? 4 : 2;
+    for (;;) {
+        double t = INFINITY;
+        json_t *first = NULL;
+        for (size_t i = 0; i < n; i++) {
+            json_t *pt = json_array_get(arrs[i], at[i]);
+            double ti = json_number_value(json_array_get(pt, 0));
+            if (pt && ti < t) {
+                t = ti;
+                first = pt;
+            }
+        }
+        if (!first) break;
+        csv_time(&sb, json_integer_value(json_array_get(first, wall_at)));
+        strbuf_printf(&sb, ",");
+        csv_double(&sb, t);
+        for (size_t i = 0; i < n; i++) {
+            json_t *pt = json_array_get(arrs[i], at[i]);
+            int here = pt && json_number_value(json_array_get(pt, 0)) == t;
+            for (size_t c = 1; c < wall_at; c++) {
+                strbuf_printf(&sb, ",");
+                if (here) csv_number(&sb, json_array_get(pt, c));
+            }
+            if (here) at[i]++;
+        }
+        strbuf_printf(&sb, "\r\n");
+    }
+    free(at);
+    free(arrs);
+    return sb.data;
+}
 
 static void history_run(uv_work_t *w) {
     history_job_t *job = w->data;
@@ -313,14 +398,22 @@ static void history_run(uv_work_t *w) {
      * (say, up to a sim's end) must be in the answer. */
     hist_flush(engine->hist);
     job->result = hist_query(engine->hist, &job->q, job->err, sizeof job->err);
+    if (job->result && job->csv) {
+        job->csv_text = history_csv(job->result, job->q.minmax);
+        json_decref(job->result);
+        job->result = NULL;
+    }
 }
 
 static void history_done(uv_work_t *w, int status) {
     history_job_t *job = w->data;
-    if (status == 0 && job->result)
+    if (status == 0 && job->csv_text)
+        http_reply_text(job->req, 200, "text/csv; charset=utf-8", job->csv_text);
+    else if (status == 0 && job->result)
         http_reply(job->req, 200, job->result);
     else
-        http_reply_error(job->req, 500, NULL, "historian query failed: %s", job->err);
+        http_reply_error(job->req, strstr(job->err, "unreachable") ? 503 : 500, NULL,
+                         "historian query failed: %s", job->err);
     for (int i = 0; i < job->q.n_tags; i++) free(job->tag_names[i]);
     free(job);
 }
@@ -339,15 +432,17 @@ static int query_number(http_req_t *req, const char *name, double *out) {
     return 0;
 }
 
-static void history(http_req_t *req, const sim_rec_t *rec) {
+static void history(http_req_t *req, const sim_rec_t *rec, int csv) {
     history_job_t *job = xcalloc(1, sizeof *job);
     job->req = req;
+    job->csv = csv;
     strlcpy_pde(job->sim, rec->id, sizeof job->sim);
     job->q.sim = job->sim;
     job->q.from = -INFINITY;
     job->q.to = INFINITY;
+    job->q.with_wall = csv;
     double max_points = 0;
-    char tags[1024];
+    char tags[1024], agg[16];
     if (query_number(req, "from", &job->q.from) || query_number(req, "to", &job->q.to) ||
         query_number(req, "max_points", &max_points))
         goto fail;
@@ -357,6 +452,15 @@ static void history(http_req_t *req, const sim_rec_t *rec) {
         goto fail;
     }
     job->q.max_points = (int)max_points;
+    if (http_query_param(req, "agg", agg, sizeof agg) && agg[0]) {
+        if (strcmp(agg, "minmax") == 0) {
+            job->q.minmax = 1;
+        } else if (strcmp(agg, "mean") != 0) {
+            http_reply_error(req, 400, NULL, "agg must be 'mean' (the default: [t, mean]) or "
+                             "'minmax' ([t, mean, min, max])");
+            goto fail;
+        }
+    }
     if (http_query_param(req, "tags", tags, sizeof tags) && tags[0]) {
         for (char *save = NULL, *name = strtok_r(tags, ",", &save); name;
              name = strtok_r(NULL, ",", &save)) {
@@ -375,6 +479,22 @@ static void history(http_req_t *req, const sim_rec_t *rec) {
 fail:
     for (int i = 0; i < job->q.n_tags; i++) free(job->tag_names[i]);
     free(job);
+}
+
+/* GET /api/historian: where samples go and how that goes. */
+static void historian_status(http_req_t *req) {
+    hist_stats_t hs;
+    hist_get_stats(engine->hist, &hs);
+    http_reply(req, 200,
+               json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "backend",
+                         hs.backend, "target", hs.target[0] ? hs.target : engine->cfg.data_dir,
+                         "points_written", (json_int_t)hs.points_written,
+                         "points_buffered", (json_int_t)hs.points_buffered,
+                         "points_journaled", (json_int_t)hs.points_journaled,
+                         "points_dropped", (json_int_t)hs.points_dropped,
+                         "batches_committed", (json_int_t)hs.batches_committed,
+                         "write_rate", hs.write_rate, "last_error",
+                         hs.last_error[0] ? json_string(hs.last_error) : json_null()));
 }
 
 /* ---------------------------- status ---------------------------- */
@@ -444,8 +564,8 @@ static void route_sim(http_req_t *req, char **seg, int n) {
         if (method_is(req, HTTP_GET)) sim_all_tags(req, rec);
         return;
     }
-    if (strcmp(seg[2], "history") == 0) {
-        if (method_is(req, HTTP_GET)) history(req, rec);
+    if (strcmp(seg[2], "history") == 0 || strcmp(seg[2], "history.csv") == 0) {
+        if (method_is(req, HTTP_GET)) history(req, rec, seg[2][7] == '.');
         return;
     }
     int i = model_tag_index(rec->model, seg[2]);
@@ -485,6 +605,8 @@ void api_handle(http_req_t *req) {
         }
     } else if (n == 1 && strcmp(seg[0], "status") == 0) {
         if (method_is(req, HTTP_GET)) status(req);
+    } else if (n == 1 && strcmp(seg[0], "historian") == 0) {
+        if (method_is(req, HTTP_GET)) historian_status(req);
     } else {
         http_reply_error(req, 404, NULL, "no such endpoint: %s", req->path);
     }

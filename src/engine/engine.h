@@ -79,6 +79,7 @@ typedef struct http_req {
     int too_large;
     /* the answer */
     int status;
+    const char *content_type;   /* static string */
     char *resp;
     size_t resp_len, resp_sent;
     int headers_sent;
@@ -87,6 +88,9 @@ typedef struct http_req {
 
 /* Answer with status and body (the reference is stolen). */
 void http_reply(http_req_t *req, int status, json_t *body);
+/* Answer with a body of another type (text is stolen, content_type must
+ * be a static string). */
+void http_reply_text(http_req_t *req, int status, const char *content_type, char *text);
 /* Answer {"error": message, "detail": detail} (detail may be NULL,
  * reference stolen). */
 void http_reply_error(http_req_t *req, int status, json_t *detail,

@@ -31,19 +31,25 @@ static void req_free(http_req_t *req) {
 
 /* ---------------------------- answers ---------------------------- */
 
-void http_reply(http_req_t *req, int status, json_t *body) {
+void http_reply_text(http_req_t *req, int status, const char *content_type, char *text) {
     PDE_ASSERT(!req->answered);
     req->answered = 1;
     req->status = status;
-    req->resp = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(body);
-    if (!req->resp) req->resp = xstrdup("{\"error\":\"could not encode the answer\"}");
-    req->resp_len = strlen(req->resp);
+    req->content_type = content_type;
+    req->resp = text;
+    req->resp_len = strlen(text);
     if (!req->wsi) {
         req_free(req);      /* the client is gone; nobody to tell */
         return;
     }
     lws_callback_on_writable(req->wsi);
+}
+
+void http_reply(http_req_t *req, int status, json_t *body) {
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(body);
+    if (!text) text = xstrdup("{\"error\":\"could not encode the answer\"}");
+    http_reply_text(req, status, "application/json", text);
 }
 
 void http_reply_error(http_req_t *req, int status, json_t *detail, const char *fmt, ...) {
@@ -145,7 +151,7 @@ static int write_some(struct lws *wsi, pss_t *pss) {
     if (!req->headers_sent) {
         unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof buf - 1;
-        if (lws_add_http_common_headers(wsi, (unsigned)req->status, "application/json",
+        if (lws_add_http_common_headers(wsi, (unsigned)req->status, req->content_type,
                                         req->resp_len, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)"no-store", 8, &p, end) ||

@@ -1,5 +1,5 @@
 /* hist.c - the historian's public face: batches, the queue and the writer
- * thread in front of a storage backend (sqlite.c; influx later).
+ * thread in front of a storage backend (sqlite.c, influx.c).
  *
  * Load: up to 10,000 sims of 3-10 tags each, sampled every simulated second
  * and some sims 100x faster than real time, so tens of thousands to a few
@@ -50,6 +50,8 @@
 #define HIST_RETRY_MIN_S 0.1     /* first wait after a failed write */
 #define HIST_RETRY_MAX_S 5.0     /* longest wait between attempts */
 #define HIST_BATCH_MIN_CAP 64
+#define HIST_RATE_WINDOW_S 10.0  /* write_rate is measured over this */
+#define HIST_RATE_SAMPLES 32     /* snapshots kept for it */
 
 struct hist {
     const hist_backend_ops_t *ops;
@@ -77,6 +79,13 @@ struct hist {
     uint64_t max_buffered;
     uint64_t batches_committed;
     char last_error[256];
+
+    /* (time, points written) snapshots for write_rate, taken by
+     * hist_get_stats at most every HIST_RATE_WINDOW_S / HIST_RATE_SAMPLES. */
+    double opened_at;
+    double rate_t[HIST_RATE_SAMPLES];
+    uint64_t rate_n[HIST_RATE_SAMPLES];
+    unsigned n_rate;
 };
 
 static void set_err(char *err, size_t err_len, const char *fmt, ...)
@@ -287,6 +296,7 @@ static void *writer_main(void *arg) {
 
 static const hist_backend_ops_t *const backends[] = {
     &hist__sqlite_ops,
+    &hist__influx_ops,
 };
 
 #define N_BACKENDS (sizeof backends / sizeof backends[0])
@@ -324,6 +334,7 @@ hist_t *hist__open_ops(const hist_backend_ops_t *ops, const char *spec,
     }
     h->ops = ops;
     h->max_buffered = HIST_MAX_BUFFERED;
+    h->opened_at = mono_s();
 
     int rc = pthread_mutex_init(&h->mu, NULL);
     if (rc) goto fail_sys;
@@ -450,6 +461,33 @@ void hist__set_max_buffered(hist_t *h, uint64_t max_points) {
     pthread_mutex_unlock(&h->mu);
 }
 
+/* Points per second written over the last HIST_RATE_WINDOW_S, from the
+ * snapshots; records one now when the last is old enough. Called with the
+ * lock held. */
+static double write_rate(hist_t *h, double now, uint64_t written) {
+    const double step = HIST_RATE_WINDOW_S / HIST_RATE_SAMPLES;
+    unsigned last = (h->n_rate + HIST_RATE_SAMPLES - 1) % HIST_RATE_SAMPLES;
+    if (h->n_rate == 0 || now - h->rate_t[last] >= step) {
+        h->rate_t[h->n_rate % HIST_RATE_SAMPLES] = now;
+        h->rate_n[h->n_rate % HIST_RATE_SAMPLES] = written;
+        h->n_rate++;
+    }
+    /* From the newest snapshot back to the first one at least a window old
+     * (or the oldest kept); since open when there is none before now. */
+    double t0 = h->opened_at;
+    uint64_t n0 = 0;
+    unsigned kept = h->n_rate < HIST_RATE_SAMPLES ? h->n_rate : HIST_RATE_SAMPLES;
+    for (unsigned i = 0; i < kept; i++) {
+        unsigned k = (h->n_rate - 1 - i) % HIST_RATE_SAMPLES;
+        if (h->rate_t[k] >= now) continue;
+        t0 = h->rate_t[k];
+        n0 = h->rate_n[k];
+        if (now - t0 >= HIST_RATE_WINDOW_S) break;
+    }
+    if (now - t0 <= 1e-3 || written < n0) return 0;
+    return (double)(written - n0) / (now - t0);
+}
+
 void hist_get_stats(hist_t *h, hist_stats_t *out) {
     if (!out) return;
     memset(out, 0, sizeof *out);
@@ -457,6 +495,8 @@ void hist_get_stats(hist_t *h, hist_stats_t *out) {
         out->backend = "none";
         return;
     }
+    hist_backend_stats_t bs = {0};
+    if (h->ops->stats) h->ops->stats(h->be, &bs);
     pthread_mutex_lock(&h->mu);
     out->backend = h->ops->name;
     out->points_written = h->points_written;
@@ -464,6 +504,16 @@ void hist_get_stats(hist_t *h, hist_stats_t *out) {
     out->points_dropped = h->points_dropped;
     out->batches_committed = h->batches_committed;
     strlcpy_pde(out->last_error, h->last_error, sizeof out->last_error);
+    if (h->ops->stats) {
+        /* Written means delivered; what waits in the journal is buffered. */
+        out->points_written = bs.delivered;
+        out->points_buffered += bs.pending;
+        out->points_journaled = bs.pending;
+        if (!out->last_error[0])
+            strlcpy_pde(out->last_error, bs.last_error, sizeof out->last_error);
+        strlcpy_pde(out->target, bs.target, sizeof out->target);
+    }
+    out->write_rate = write_rate(h, mono_s(), out->points_written);
     pthread_mutex_unlock(&h->mu);
 }
 

@@ -7,8 +7,9 @@
  * thread (the engine runs them on libuv's thread pool); each opens its own
  * read connection.
  *
- * Backends: "sqlite" (one file, WAL, under the data directory) now;
- * "influx://host:port/db" later, behind the same interface. */
+ * Backends: "sqlite" (one file, WAL, under the data directory) and
+ * "influx://host:port/db" (InfluxDB 1.x over HTTP, with a journal on local
+ * disk in front of it; see influx.c), behind the same interface. */
 #ifndef PDE_HIST_H
 #define PDE_HIST_H
 
@@ -44,7 +45,8 @@ int hist_batch_add(hist_batch_t *b, const char *sim, const char *model,
                    int64_t wall_ns, double value);
 size_t hist_batch_count(const hist_batch_t *b);
 
-/* Open the historian named by spec ("sqlite") with its files under
+/* Open the historian named by spec ("sqlite" or "influx://host[:port]/db")
+ * with its files under
  * data_dir, and start its writer thread. On failure returns NULL and puts
  * the reason in err. */
 hist_t *hist_open(const char *spec, const char *data_dir, char *err,
@@ -75,12 +77,19 @@ void hist_close(hist_t *h);
 #define HIST_MAX_BUFFERED 2000000
 
 typedef struct hist_stats {
-    const char *backend;    /* "sqlite" */
-    uint64_t points_written;
-    uint64_t points_buffered;   /* submitted, not yet committed */
-    uint64_t batches_committed; /* submitted batches now stored */
+    const char *backend;    /* "sqlite" or "influx" */
+    uint64_t points_written;    /* stored in the backend (for influx:
+                                 * delivered to InfluxDB) */
+    uint64_t points_buffered;   /* submitted, not yet in the backend: in
+                                 * memory, plus (influx) in the journal */
+    uint64_t batches_committed; /* submitted batches now stored (for
+                                 * influx: in the journal) */
     char last_error[256];   /* "" when the last write succeeded */
     uint64_t points_dropped;    /* refused by hist_submit: buffer full */
+    uint64_t points_journaled;  /* influx: on local disk, not delivered */
+    double write_rate;      /* points_written per second, over the last
+                             * ~10 s (since open when younger) */
+    char target[256];       /* where points go: a file or a URL */
 } hist_stats_t;
 
 /* A consistent snapshot of the counters; safe from any thread. */
@@ -94,6 +103,11 @@ typedef struct hist_query {
                                  * -INFINITY / INFINITY for no bound */
     int max_points;             /* 0: every point; else at most this many
                                  * per tag, as bucket means */
+    int minmax;                 /* nonzero: each point also carries the
+                                 * bucket's min and max: [t, mean, min, max]
+                                 * (a point answered whole: [t, v, v, v]) */
+    int with_wall;              /* nonzero: each point ends with the wall
+                                 * clock in ns (integer; a bucket's mean) */
 } hist_query_t;
 
 /* Answer {"sim_id": sim, "tags": {"a": [[sim_time, value], ...], ...}}
@@ -112,7 +126,10 @@ typedef struct hist_query {
  * bucket k holding first + k*w <= sim_time < first + (k+1)*w (the last one
  * also holds last), and each non-empty bucket is answered as one point:
  * [mean sim_time of its points, mean of their values] (missing values left
- * out of the mean; null when all are missing). */
+ * out of the mean; null when all are missing).
+ *
+ * minmax and with_wall add elements to each point, after the first two, in
+ * that order; the default shape [t, v] is unchanged. */
 json_t *hist_query(hist_t *h, const hist_query_t *q, char *err,
                    size_t err_len);
 

@@ -458,134 +458,44 @@ fail:
 
 /* ---------------------------------------------------------------- queries */
 
-static json_t *number_or_null(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
-/* Append [t, v] to arr; v_null for a missing value. Returns 0 or -1. */
-static int append_pair(json_t *arr, double t, int v_null, double v) {
-    json_t *pair = json_array();
-    if (!pair) return -1;
-    if (json_array_append_new(pair, number_or_null(t)) != 0 ||
-        json_array_append_new(pair, v_null ? json_null() : number_or_null(v)) !=
-            0 ||
-        json_array_append_new(arr, pair) != 0) {
-        json_decref(pair);
-        return -1;
-    }
-    return 0;
-}
-
 typedef struct reader {
     const sq_t *s;
     sqlite3 *db;
-    sqlite3_stmt *all_series, *one_series, *points, *first, *last;
+    sqlite3_stmt *all_series, *one_series, *points;
     const hist_query_t *q;
+    hist_rows_t rows;         /* reused from tag to tag */
     char *err;
     size_t err_len;
 } reader_t;
 
-/* Bind (series, from, to) to st. */
-static void bind_range(const reader_t *r, sqlite3_stmt *st, int64_t series) {
+/* One series' points in [from, to], answered by hist__series_json() (whole
+ * or bucketed as hist.h describes). Returns a new array or NULL (err set). */
+static json_t *series_points(reader_t *r, int64_t series) {
+    sqlite3_stmt *st = r->points;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, series);
     sqlite3_bind_double(st, 2, r->q->from);
     sqlite3_bind_double(st, 3, r->q->to);
-}
-
-/* The first or last sim_time of series in range: 1 found, 0 none, -1 error */
-static int edge_time(const reader_t *r, sqlite3_stmt *st, int64_t series,
-                     double *t) {
-    bind_range(r, st, series);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *t = sqlite3_column_double(st, 0);
-        sqlite3_reset(st);
-        return 1;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-typedef struct bucket {
-    long index;
-    size_t n;                 /* points */
-    size_t n_values;          /* of them with a value */
-    double sum_t, sum_v;
-} bucket_t;
-
-static int emit_bucket(json_t *arr, const bucket_t *b) {
-    if (b->n == 0) return 0;
-    return append_pair(arr, b->sum_t / (double)b->n, b->n_values == 0,
-                       b->n_values ? b->sum_v / (double)b->n_values : 0);
-}
-
-/* One series' points in [from, to] as [[t, v], ...], bucketed as hist.h
- * describes when q->max_points > 0. Returns a new array or NULL (err set). */
-static json_t *series_points(reader_t *r, int64_t series) {
-    const int max_points = r->q->max_points;
-    double first = 0, last = 0, width = 0;
-    json_t *raw = json_array(), *means = NULL;
-    if (!raw) goto nomem;
-    if (max_points > 0) {
-        int found = edge_time(r, r->first, series, &first);
-        if (found > 0) found = edge_time(r, r->last, series, &last);
-        if (found < 0) goto dberr;
-        if (found == 0) return raw;
-        width = (last - first) / max_points;
-        if (!(means = json_array())) goto nomem;
-    }
-
-    sqlite3_stmt *st = r->points;
-    bind_range(r, st, series);
-    size_t n_seen = 0;
-    bucket_t cur = {.index = -1};
+    r->rows.n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         double t = sqlite3_column_double(st, 0);
-        int v_null = sqlite3_column_type(st, 1) == SQLITE_NULL;
-        double v = v_null ? 0 : sqlite3_column_double(st, 1);
-        n_seen++;
-        if (max_points == 0 || n_seen <= (size_t)max_points) {
-            if (append_pair(raw, t, v_null, v) != 0) goto nomem;
-        } else if (raw) {
-            /* Too many to answer whole: only the buckets count now. */
-            json_decref(raw);
-            raw = NULL;
-        }
-        if (max_points == 0) continue;
-
-        double k = width > 0 ? floor((t - first) / width) : 0;
-        long index = k < 0 ? 0 : k > max_points - 1 ? max_points - 1 : (long)k;
-        if (index != cur.index) {
-            if (emit_bucket(means, &cur) != 0) goto nomem;
-            cur = (bucket_t){.index = index};
-        }
-        cur.n++;
-        cur.sum_t += t;
-        if (!v_null) {
-            cur.n_values++;
-            cur.sum_v += v;
-        }
+        double v = sqlite3_column_type(st, 1) == SQLITE_NULL
+                       ? NAN
+                       : sqlite3_column_double(st, 1);
+        if (hist__rows_push(&r->rows, t, v, sqlite3_column_int64(st, 2)) != 0)
+            goto nomem;
     }
-    if (rc != SQLITE_DONE) goto dberr;
     sqlite3_reset(st);
-    if (raw) {
-        json_decref(means);
-        return raw;
+    if (rc != SQLITE_DONE) {
+        db_err(r->s, r->db, "cannot read", r->err, r->err_len);
+        return NULL;
     }
-    if (emit_bucket(means, &cur) != 0) goto nomem;
-    return means;
-
+    json_t *arr = hist__series_json(r->rows.rows, r->rows.n, r->q);
+    if (arr) return arr;
 nomem:
+    sqlite3_reset(st);
     set_err(r->err, r->err_len, "out of memory answering a history query");
-    goto fail;
-dberr:
-    db_err(r->s, r->db, "cannot read", r->err, r->err_len);
-fail:
-    sqlite3_reset(r->points);
-    json_decref(raw);
-    json_decref(means);
     return NULL;
 }
 
@@ -619,9 +529,8 @@ static json_t *sq_query(void *bep, const hist_query_t *q, char *err,
         {&r.all_series,
          "SELECT id, tag FROM series WHERE sim = ?1 ORDER BY tag"},
         {&r.one_series, "SELECT id FROM series WHERE sim = ?1 AND tag = ?2"},
-        {&r.points, "SELECT sim_time, value" SQ_RANGE " ORDER BY sim_time"},
-        {&r.first, "SELECT sim_time" SQ_RANGE " ORDER BY sim_time LIMIT 1"},
-        {&r.last, "SELECT sim_time" SQ_RANGE " ORDER BY sim_time DESC LIMIT 1"},
+        {&r.points,
+         "SELECT sim_time, value, wall_ns" SQ_RANGE " ORDER BY sim_time"},
     };
 #undef SQ_RANGE
 
@@ -686,6 +595,7 @@ done:
         sqlite3_finalize(*stmts[i].st);
     /* Closing ends the read transaction too. */
     sqlite3_close(r.db);
+    hist__rows_release(&r.rows);
     return result;
 }
 

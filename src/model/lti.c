@@ -3,9 +3,14 @@
  * A loaded model is an lti_model_t: a model_t (what the registry and sim.c
  * see) followed by everything its const pointers refer to, owned here. A
  * transfer-function model is realised one path at a time, each path with
- * its own dead-time line (as wood_berry.c does): 0, 1 or 2 states per path
- * in controllable canonical form. A state-space model is integrated as
- * given, with one dead-time line per input.
+ * its own dead-time line (as wood_berry.c does): 0, 1 or 2 states per path,
+ * scaled by the gain, for gain·(lead·s + 1)/den(s):
+ *   τs + 1:          τ·x' = gain·du − x,  y += x + (lead/τ)·(gain·du − x)
+ *   a2·s² + a1·s + 1: x1' = x2,  a2·x2' = gain·du − x1 − a1·x2,
+ *                    y += x1 + lead·x2
+ *   pure gain:       y += gain·du
+ * A state-space model is integrated as given, with one dead-time line per
+ * input.
  *
  * Load: files are read once at start-up; the right-hand sides are a few
  * multiply-adds per path, or a dense A·x. */
@@ -63,12 +68,14 @@ static double path_deviation(const lti_model_t *l, const model_io_t *io, int k) 
     return io->ud[k] - l->u_nominal[l->paths[k].input];
 }
 
+/* States are scaled by the gain, as in wood_berry.c: a path's first state
+ * settles at gain·du, and equal models give equal numbers. */
 static void tf_initial_state(const model_t *m, const model_io_t *io, double *x0) {
     const lti_model_t *l = lti_of(m);
     for (int k = 0; k < l->n_paths; k++) {
         const lti_path_t *p = &l->paths[k];
         double du = path_deviation(l, io, k);
-        if (p->order >= 1) x0[p->state] = du;
+        if (p->order >= 1) x0[p->state] = p->gain * du;
         if (p->order == 2) x0[p->state + 1] = 0.0;
     }
 }
@@ -82,10 +89,10 @@ static int tf_rhs(const model_t *m, double t, const double *x, const model_io_t 
         double du = path_deviation(l, io, k);
         int s = p->state;
         if (p->order == 1) {
-            dxdt[s] = (du - x[s]) / p->tau;
+            dxdt[s] = (p->gain * du - x[s]) / p->tau;
         } else if (p->order == 2) {
             dxdt[s] = x[s + 1];
-            dxdt[s + 1] = (du - x[s] - p->a1 * x[s + 1]) / p->a2;
+            dxdt[s + 1] = (p->gain * du - x[s] - p->a1 * x[s + 1]) / p->a2;
         }
     }
     return 0;
@@ -98,12 +105,13 @@ static void tf_outputs(const model_t *m, double t, const double *x, const model_
     for (int o = 0; o < l->n_out; o++) y[o] = l->y_nominal[o];
     for (int k = 0; k < l->n_paths; k++) {
         const lti_path_t *p = &l->paths[k];
-        double du = path_deviation(l, io, k), dy = 0.0;
+        double du = path_deviation(l, io, k);
         int s = p->state;
-        if (p->order == 0) dy = du;
-        else if (p->order == 1) dy = p->lead / p->tau * du + (1 - p->lead / p->tau) * x[s];
-        else dy = x[s] + p->lead * x[s + 1];
-        y[p->output] += p->gain * dy;
+        /* gain·(lead·s + 1)/den(s) on du, with the states scaled by gain. */
+        if (p->order == 0) y[p->output] += p->gain * du;
+        else if (p->order == 1 && p->lead == 0) y[p->output] += x[s];
+        else if (p->order == 1) y[p->output] += x[s] + p->lead / p->tau * (p->gain * du - x[s]);
+        else y[p->output] += x[s] + p->lead * x[s + 1];
     }
 }
 

@@ -244,3 +244,85 @@ class SharedStackTest:
     @classmethod
     def addCleanup(cls, fn, *args):  # the stack lives as long as the class
         cls.addClassCleanup(fn, *args)
+
+
+class Influxd:
+    """A private influxd (Debian's InfluxDB 1.x) with its data in tmp, bound
+    to loopback on free ports (HTTP and the RPC/meta bind-address), usage
+    reporting off and [ifql] off; never the system service on :8086.
+    stop() and start() again keep its data and ports."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "influxd")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.rpc_port = free_port()
+        self.conf = os.path.join(self.dir, "influxdb.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"""reporting-enabled = false
+bind-address = "127.0.0.1:{self.rpc_port}"
+[meta]
+  dir = "{self.dir}/meta"
+[data]
+  dir = "{self.dir}/data"
+  wal-dir = "{self.dir}/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:{self.port}"
+  log-enabled = false
+  max-row-limit = 0
+[ifql]
+  enabled = false
+[continuous_queries]
+  enabled = false
+[subscriber]
+  enabled = false
+""")
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "influxd.log"), "a")
+        self.proc = subprocess.Popen(["influxd", "run", "-config", self.conf],
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        wait_for(self.ping, timeout=30, what="influxd to answer")
+
+    def ping(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("influxd exited:\n" + open(self.log.name).read()[-3000:])
+        try:
+            with urllib.request.urlopen(self.base + "/ping", timeout=1) as r:
+                return r.status == 204
+        except OSError:
+            return False
+
+    def query(self, q, db=None):
+        """Run InfluxQL; returns the decoded answer (epoch ns times)."""
+        params = {"q": q, "epoch": "ns"}
+        if db:
+            params["db"] = db
+        data = urllib.parse.urlencode(params).encode()
+        with urllib.request.urlopen(self.base + "/query", data=data, timeout=30) as r:
+            return json.loads(r.read())
+
+    def write(self, db, lines):
+        req = urllib.request.Request(f"{self.base}/write?db={db}&precision=ns",
+                                     data=lines.encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()

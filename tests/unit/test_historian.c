@@ -506,7 +506,7 @@ static void unknown_backend(void **state) {
     assert_null(hist_open("postgres://x", f->dir, err, sizeof err));
     assert_string_equal(err,
                         "historian 'postgres://x' is not supported (known: "
-                        "sqlite)");
+                        "sqlite, influx://host:port/db)");
     err[0] = '\0';
     assert_null(hist_open("", f->dir, err, sizeof err));
     assert_non_null(strstr(err, "no historian"));

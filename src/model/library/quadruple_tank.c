@@ -168,8 +168,11 @@ static int rhs(const model_t *m, double t, const double *x, const model_io_t *io
         -out[3] + (1 - g1) * q1,
     };
     for (int i = 0; i < 4; i++) {
-        double dh = net[i] / area[i];
-        if ((x[H1 + i] >= H_MAX && dh > 0) || (x[H1 + i] <= 0 && dh < 0)) dh = 0;
+        double h = x[H1 + i], dh = net[i] / area[i];
+        /* At a limit the level stops. The solver's step may carry the state
+         * past it by a few 1e-4 cm, where it stays until the flows turn
+         * (and drains in milliseconds); the outputs are clamped. */
+        if ((h >= H_MAX && dh > 0) || (h <= 0 && dh < 0)) dh = 0;
         dxdt[H1 + i] = dh;
     }
     pid_rhs(m, &lc1, x, u, clamp_level(x[H1]), dxdt);
