@@ -29,6 +29,7 @@ test-plain: all
 
 bench: setup all
 	/usr/bin/python3 bench/bench_sims.py
+	/usr/bin/python3 bench/bench_historian.py
 	@cmake -S bench -B $(BUILD)/bench -DPDE_BUILD=$(abspath $(BUILD)) >/dev/null && cmake --build $(BUILD)/bench -j $(JOBS) && $(BUILD)/bench/bench_models models
 
 clean:
