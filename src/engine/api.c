@@ -167,15 +167,19 @@ fail:
     return -1;
 }
 
+typedef struct queued_ctx {
+    http_req_t *req;
+    char sim[BUS_ID_MAX];
+} queued_ctx_t;
+
+/* The reply to XADD pde:jobs: the start is answered only once the job is
+ * safely queued. */
 static void on_job_queued(bus_conn_t *c, redisReply *reply, void *arg) {
     (void)c;
-    http_req_t *req = arg;
-    /* The sim id travels in the request's path buffer tail; see start(). */
-    sim_rec_t *rec = registry_find(req->query);
-    if (!rec) {
-        http_reply_error(req, 500, NULL, "the simulation vanished while being queued");
-        return;
-    }
+    queued_ctx_t *ctx = arg;
+    http_req_t *req = ctx->req;
+    sim_rec_t *rec = registry_find(ctx->sim);
+    free(ctx);
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         registry_set_status(rec, SIM_FAILED, 0, "could not be queued: Redis unavailable");
         http_reply_error(req, 503, NULL, "Redis is unreachable; the simulation was not started");
@@ -216,13 +220,13 @@ static void start(http_req_t *req, const model_t *m) {
     job.params_json = spec.params_given ? json_dumps(spec.params_given, JSON_COMPACT) : NULL;
     strbuf_t text = STRBUF_INIT;
     bus_job_encode(&job, &text);
-    /* The request no longer needs its query string: keep the id there for
-     * the callback. */
-    strlcpy_pde(req->query, rec->id, sizeof req->query);
+    queued_ctx_t *ctx = xcalloc(1, sizeof *ctx);
+    ctx->req = req;
+    strlcpy_pde(ctx->sim, rec->id, sizeof ctx->sim);
     const char *argv[] = {"XADD", BUS_STREAM_JOBS, "MAXLEN", "~", "100000", "*",
                           "sim", rec->id, "spec", text.data};
-    if (bus_cmd_argv(engine->cmd, on_job_queued, req, 10, argv, NULL) != 0)
-        on_job_queued(engine->cmd, NULL, req);
+    if (bus_cmd_argv(engine->cmd, on_job_queued, ctx, 10, argv, NULL) != 0)
+        on_job_queued(engine->cmd, NULL, ctx);
     LOG(LOG_INFO, "sim %s: %s queued (time scale %g, duration %g s, sample time %g s)",
         rec->id, m->id, spec.time_scale, spec.duration, spec.sample_time);
     strbuf_release(&text);
