@@ -31,3 +31,30 @@ fi
 # the init system allows). pde's tests never use or touch it: each starts a
 # private influxd on free loopback ports with its data in a temp dir
 # (tests/integration/harness.py, Influxd).
+
+# ---- front end (web/) ----
+# Debian's chromium drives the end-to-end tests (playwright-core launches it;
+# no browser is downloaded). Node.js 20.19 or newer builds web/ (Vite) and
+# runs its tests; a missing node is installed from apt (this machine's
+# sources decide the version; check `node --version` if the build fails).
+web_missing=()
+dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || web_missing+=(chromium)
+command -v node >/dev/null 2>&1 || web_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || web_missing+=(npm)
+if ((${#web_missing[@]})); then
+  echo "setup: installing ${web_missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${web_missing[@]}" >/dev/null
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  # The engine and its tests do not need web/: say so and go on without it.
+  echo "setup: node $(node --version 2>/dev/null) is too old for web/ (Vite needs 20.19 or newer);" \
+       "the front end is not built and its tests will be skipped" >&2
+else
+  # npm ci when package-lock.json changed, npm run build when web/ sources
+  # are newer than web/dist; silent otherwise.
+  "$(dirname "$0")/../web/ensure-built.sh"
+fi
