@@ -30,7 +30,7 @@ test-plain: all
 bench: setup all
 	/usr/bin/python3 bench/bench_sims.py
 	/usr/bin/python3 bench/bench_historian.py
-	@cmake -S bench -B $(BUILD)/bench -DPDE_BUILD=$(abspath $(BUILD)) >/dev/null && cmake --build $(BUILD)/bench -j $(JOBS) && $(BUILD)/bench/bench_models models
+	$(BUILD)/bin/bench_models models
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
@@ -43,8 +43,4 @@ clean:
 .PHONY: model-report
 model-report: all
 	/usr/bin/python3 tests/model_report/api_report.py | tee $(BUILD)/model-report-api.md
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target pde_model
-	@cmake -S tests/model_report -B $(BUILD)/model-report -DPDE_BUILD=$(abspath $(BUILD)) >/dev/null
-	@cmake --build $(BUILD)/model-report -j $(JOBS)
-	$(BUILD)/model-report/model_report models | tee $(BUILD)/model-report.md
+	$(BUILD)/bin/model_report models | tee $(BUILD)/model-report.md
