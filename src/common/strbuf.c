@@ -23,6 +23,14 @@ void strbuf_append(strbuf_t *b, const char *s, size_t n) {
     b->data[b->len] = '\0';
 }
 
+void strbuf_putc(strbuf_t *b, char c) {
+    strbuf_append(b, &c, 1);
+}
+
+void strbuf_puts(strbuf_t *b, const char *s) {
+    strbuf_append(b, s, strlen(s));
+}
+
 void strbuf_printf(strbuf_t *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

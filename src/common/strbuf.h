@@ -13,6 +13,8 @@ typedef struct strbuf {
 #define STRBUF_INIT {NULL, 0, 0}
 
 void strbuf_append(strbuf_t *b, const char *s, size_t n);
+void strbuf_putc(strbuf_t *b, char c);
+void strbuf_puts(strbuf_t *b, const char *s);
 void strbuf_printf(strbuf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void strbuf_reset(strbuf_t *b);     /* len = 0, keeps the memory */

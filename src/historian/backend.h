@@ -65,6 +65,10 @@ typedef struct hist_backend_ops {
     void (*stats)(void *be, hist_backend_stats_t *out);
 } hist_backend_ops_t;
 
+/* Put a message into err (err may be NULL or err_len 0: then nothing). */
+void hist__set_err(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 extern const hist_backend_ops_t hist__sqlite_ops;
 extern const hist_backend_ops_t hist__influx_ops;
 

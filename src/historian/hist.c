@@ -88,10 +88,7 @@ struct hist {
     unsigned n_rate;
 };
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...) {
+void hist__set_err(char *err, size_t err_len, const char *fmt, ...) {
     if (!err || err_len == 0) return;
     va_list ap;
     va_start(ap, fmt);
@@ -304,7 +301,7 @@ static const hist_backend_ops_t *const backends[] = {
 hist_t *hist_open(const char *spec, const char *data_dir, char *err,
                   size_t err_len) {
     if (!spec || !*spec) {
-        set_err(err, err_len, "no historian given (known: %s)",
+        hist__set_err(err, err_len, "no historian given (known: %s)",
                 backends[0]->usage);
         return NULL;
     }
@@ -317,7 +314,7 @@ hist_t *hist_open(const char *spec, const char *data_dir, char *err,
     for (size_t i = 0; i < N_BACKENDS && used < sizeof known; i++)
         used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
                                  i ? ", " : "", backends[i]->usage);
-    set_err(err, err_len, "historian '%s' is not supported (known: %s)", spec,
+    hist__set_err(err, err_len, "historian '%s' is not supported (known: %s)", spec,
             known);
     return NULL;
 }
@@ -329,7 +326,7 @@ hist_t *hist__open_ops(const hist_backend_ops_t *ops, const char *spec,
     int have_attr = 0;
     hist_t *h = calloc(1, sizeof *h);
     if (!h) {
-        set_err(err, err_len, "out of memory");
+        hist__set_err(err, err_len, "out of memory");
         return NULL;
     }
     h->ops = ops;
@@ -369,7 +366,7 @@ hist_t *hist__open_ops(const hist_backend_ops_t *ops, const char *spec,
     return h;
 
 fail_sys:
-    set_err(err, err_len, "cannot start the historian: %s", strerror(rc));
+    hist__set_err(err, err_len, "cannot start the historian: %s", strerror(rc));
 fail:
     if (have_attr) pthread_condattr_destroy(&attr);
     if (have_progress) pthread_cond_destroy(&h->progress);
@@ -520,28 +517,28 @@ void hist_get_stats(hist_t *h, hist_stats_t *out) {
 json_t *hist_query(hist_t *h, const hist_query_t *q, char *err,
                    size_t err_len) {
     if (!h || !q) {
-        set_err(err, err_len, "no historian or no query");
+        hist__set_err(err, err_len, "no historian or no query");
         return NULL;
     }
     if (!q->sim || !*q->sim) {
-        set_err(err, err_len, "no sim given");
+        hist__set_err(err, err_len, "no sim given");
         return NULL;
     }
     if (q->n_tags < 0 || (q->n_tags > 0 && !q->tags)) {
-        set_err(err, err_len, "bad tag list");
+        hist__set_err(err, err_len, "bad tag list");
         return NULL;
     }
     for (int i = 0; q->tags && i < q->n_tags; i++)
         if (!q->tags[i] || !*q->tags[i]) {
-            set_err(err, err_len, "empty tag name in the tag list");
+            hist__set_err(err, err_len, "empty tag name in the tag list");
             return NULL;
         }
     if (isnan(q->from) || isnan(q->to)) {
-        set_err(err, err_len, "from and to must be numbers of seconds");
+        hist__set_err(err, err_len, "from and to must be numbers of seconds");
         return NULL;
     }
     if (q->max_points < 0) {
-        set_err(err, err_len, "max_points must be 0 (all points) or more");
+        hist__set_err(err, err_len, "max_points must be 0 (all points) or more");
         return NULL;
     }
     return h->ops->query(h->be, q, err, err_len);

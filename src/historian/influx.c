@@ -92,25 +92,6 @@ static const char *const JOURNAL_SCHEMA =
     "INSERT OR IGNORE INTO cursor VALUES (1, 0);";
 
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...) {
-    if (!err || err_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
-
-static void strbuf_addc(strbuf_t *sb, char c) {
-    strbuf_append(sb, &c, 1);
-}
-
-static void strbuf_adds(strbuf_t *sb, const char *s) {
-    strbuf_append(sb, s, strlen(s));
-}
-
 static void curl_init_once(void) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
@@ -132,15 +113,15 @@ static void escape_tag(strbuf_t *sb, const char *s) {
     for (; *s; s++) {
         char c = *s;
         if (c == '\n' || c == '\r') c = ' ';
-        if (c == ',' || c == '=' || c == ' ') strbuf_addc(sb, '\\');
-        strbuf_addc(sb, c);
+        if (c == ',' || c == '=' || c == ' ') strbuf_putc(sb, '\\');
+        strbuf_putc(sb, c);
     }
 }
 
 void hist__influx_line(strbuf_t *sb, const hist_point_t *p) {
     static const char *const keys[] = {"sim", "model", "tag", "kind"};
     const char *vals[] = {p->sim, p->model, p->tag, p->kind};
-    strbuf_adds(sb, "pde");
+    strbuf_puts(sb, "pde");
     for (int i = 0; i < 4; i++) {
         if (!vals[i][0]) continue;
         strbuf_printf(sb, ",%s=", keys[i]);
@@ -208,7 +189,7 @@ int influx__post(CURL *c, const char *url, const char *ctype,
     curl_slist_free_all(hdrs);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
     if (rc != CURLE_OK) {
-        set_err(err, err_len, "InfluxDB at %s is unreachable: %s", url,
+        hist__set_err(err, err_len, "InfluxDB at %s is unreachable: %s", url,
                 cerr[0] ? cerr : curl_easy_strerror(rc));
         return PDE_EDB;
     }
@@ -222,7 +203,7 @@ static int create_db(influx_t *in, CURL *c, char *err, size_t err_len) {
     snprintf(q, sizeof q, "CREATE DATABASE \"%s\"", in->db);
     char *esc = curl_easy_escape(c, q, 0);
     if (!esc) {
-        set_err(err, err_len, "out of memory");
+        hist__set_err(err, err_len, "out of memory");
         return PDE_ENOMEM;
     }
     snprintf(url, sizeof url, "%s/query", in->base_url);
@@ -234,7 +215,7 @@ static int create_db(influx_t *in, CURL *c, char *err, size_t err_len) {
     int rc = influx__post(c, url, "application/x-www-form-urlencoded", form,
                        strlen(form), 10, &resp, &status, err, err_len);
     if (rc == 0 && status != 200) {
-        set_err(err, err_len, "InfluxDB at %s refused to create database '%s' "
+        hist__set_err(err, err_len, "InfluxDB at %s refused to create database '%s' "
                 "(HTTP %ld): %s", in->base_url, in->db, status,
                 resp.data ? resp.data : "");
         rc = PDE_EDB;
@@ -302,7 +283,7 @@ static int parse_spec(influx_t *in, const char *spec, char *err,
     for (const char *c = db; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
               (*c >= '0' && *c <= '9') || *c == '_' || *c == '-')) {
-            set_err(err, err_len,
+            hist__set_err(err, err_len,
                     "historian '%s': the database name may hold letters, "
                     "digits, '_' and '-' only",
                     spec);
@@ -311,7 +292,7 @@ static int parse_spec(influx_t *in, const char *spec, char *err,
     strlcpy_pde(in->db, db, sizeof in->db);
     return 0;
 bad:
-    set_err(err, err_len, "historian '%s' is not understood; %s", spec, usage);
+    hist__set_err(err, err_len, "historian '%s' is not understood; %s", spec, usage);
     return PDE_EINVAL;
 }
 
@@ -320,14 +301,14 @@ static int in_open(const char *spec, const char *data_dir, void **out,
     static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
     influx_t *in = calloc(1, sizeof *in);
     if (!in) {
-        set_err(err, err_len, "out of memory");
+        hist__set_err(err, err_len, "out of memory");
         return PDE_ENOMEM;
     }
     int have_mu = 0;
     int rc = parse_spec(in, spec, err, err_len);
     if (rc) goto fail_early;
     if (!data_dir || !*data_dir) {
-        set_err(err, err_len, "no data directory given for the InfluxDB "
+        hist__set_err(err, err_len, "no data directory given for the InfluxDB "
                               "historian's journal");
         rc = PDE_EINVAL;
         goto fail_early;
@@ -339,7 +320,7 @@ static int in_open(const char *spec, const char *data_dir, void **out,
     int n = snprintf(in->journal_path, sizeof in->journal_path, "%s/%s",
                      data_dir, IN_JOURNAL_FILE);
     if (n < 0 || (size_t)n >= sizeof in->journal_path) {
-        set_err(err, err_len, "data directory path too long: '%s'", data_dir);
+        hist__set_err(err, err_len, "data directory path too long: '%s'", data_dir);
         rc = PDE_EINVAL;
         goto fail_early;
     }
@@ -353,7 +334,7 @@ static int in_open(const char *spec, const char *data_dir, void **out,
         *c = '\0';
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             rc = -errno;
-            set_err(err, err_len, "cannot create the data directory '%s': %s",
+            hist__set_err(err, err_len, "cannot create the data directory '%s': %s",
                     dir, strerror(-rc));
             goto fail_early;
         }
@@ -375,13 +356,13 @@ static int in_open(const char *spec, const char *data_dir, void **out,
     rc = PDE_EDB;
     if (open_journal(in->journal_path, &in->wdb) != 0 ||
         sqlite3_exec(in->wdb, JOURNAL_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
-        set_err(err, err_len, "cannot open the InfluxDB journal %s: %s",
+        hist__set_err(err, err_len, "cannot open the InfluxDB journal %s: %s",
                 in->journal_path,
                 in->wdb ? sqlite3_errmsg(in->wdb) : "out of memory");
         goto fail;
     }
     if (open_journal(in->journal_path, &in->fdb) != 0) {
-        set_err(err, err_len, "cannot open the InfluxDB journal %s: %s",
+        hist__set_err(err, err_len, "cannot open the InfluxDB journal %s: %s",
                 in->journal_path,
                 in->fdb ? sqlite3_errmsg(in->fdb) : "out of memory");
         goto fail;
@@ -402,7 +383,7 @@ static int in_open(const char *spec, const char *data_dir, void **out,
     };
     if (prepare_all(in->wdb, wstmts, sizeof wstmts / sizeof *wstmts) != 0 ||
         prepare_all(in->fdb, fstmts, sizeof fstmts / sizeof *fstmts) != 0) {
-        set_err(err, err_len, "cannot prepare statements for %s: %s",
+        hist__set_err(err, err_len, "cannot prepare statements for %s: %s",
                 in->journal_path, sqlite3_errmsg(in->wdb));
         goto fail;
     }
@@ -417,7 +398,7 @@ static int in_open(const char *spec, const char *data_dir, void **out,
                            " FROM cursor c",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        set_err(err, err_len, "cannot read the InfluxDB journal %s: %s",
+        hist__set_err(err, err_len, "cannot read the InfluxDB journal %s: %s",
                 in->journal_path, sqlite3_errmsg(in->wdb));
         sqlite3_finalize(st);
         goto fail;
@@ -429,7 +410,7 @@ static int in_open(const char *spec, const char *data_dir, void **out,
     if (in->last_id < in->cursor) in->last_id = in->cursor;
 
     if (!(in->curl = curl_easy_init())) {
-        set_err(err, err_len, "cannot start libcurl");
+        hist__set_err(err, err_len, "cannot start libcurl");
         goto fail;
     }
     char why[256] = "";
@@ -448,7 +429,7 @@ static int in_open(const char *spec, const char *data_dir, void **out,
     }
 
     if ((rc = pthread_create(&in->fwd, NULL, forwarder_main, in)) != 0) {
-        set_err(err, err_len, "cannot start the InfluxDB forwarder: %s",
+        hist__set_err(err, err_len, "cannot start the InfluxDB forwarder: %s",
                 strerror(rc));
         rc = PDE_EDB;
         goto fail;
@@ -516,7 +497,7 @@ static int in_write(void *bep, const hist_batch_t *first, char *err,
     uint64_t pending = in->pending;
     pthread_mutex_unlock(&in->mu);
     if (pending + n > (uint64_t)IN_JOURNAL_MAX_POINTS) {
-        set_err(err, err_len,
+        hist__set_err(err, err_len,
                 "the InfluxDB journal %s is full (%llu points not delivered "
                 "to %s, bound %lld); points wait in memory",
                 in->journal_path, (unsigned long long)pending, in->target,
@@ -554,7 +535,7 @@ static int in_write(void *bep, const hist_batch_t *first, char *err,
     return 0;
 
 rollback:
-    set_err(err, err_len, "cannot write to the InfluxDB journal %s: %s",
+    hist__set_err(err, err_len, "cannot write to the InfluxDB journal %s: %s",
             in->journal_path, sqlite3_errmsg(in->wdb));
     /* Best effort: SQLite may have rolled back already. */
     if (!sqlite3_get_autocommit(in->wdb)) {
@@ -564,7 +545,7 @@ rollback:
     strbuf_reset(&in->lines);
     return PDE_EDB;
 dberr:
-    set_err(err, err_len, "cannot write to the InfluxDB journal %s: %s",
+    hist__set_err(err, err_len, "cannot write to the InfluxDB journal %s: %s",
             in->journal_path, sqlite3_errmsg(in->wdb));
     return PDE_EDB;
 }
@@ -639,7 +620,7 @@ static int forward_once(influx_t *in, int64_t cursor, strbuf_t *body,
     uint64_t n;
     strbuf_reset(body);
     if (read_rows(in, cursor, body, &upto, &n) != 0) {
-        set_err(err, err_len, "cannot read the InfluxDB journal %s: %s",
+        hist__set_err(err, err_len, "cannot read the InfluxDB journal %s: %s",
                 in->journal_path, sqlite3_errmsg(in->fdb));
         return -1;
     }
@@ -661,7 +642,7 @@ static int forward_once(influx_t *in, int64_t cursor, strbuf_t *body,
     }
     int skip = 0;
     if (rc == 0 && status != 204) {
-        set_err(err, err_len, "InfluxDB %s answered HTTP %ld to a write: %s",
+        hist__set_err(err, err_len, "InfluxDB %s answered HTTP %ld to a write: %s",
                 in->target, status, resp.data ? resp.data : "");
         /* 400: these lines would be refused forever; skip them. */
         skip = status == 400;
@@ -678,7 +659,7 @@ static int forward_once(influx_t *in, int64_t cursor, strbuf_t *body,
 
     if (move_cursor(in, upto) != 0) {
         /* Delivered but not recorded: resending later is harmless. */
-        set_err(err, err_len, "cannot record delivery in %s: %s",
+        hist__set_err(err, err_len, "cannot record delivery in %s: %s",
                 in->journal_path, sqlite3_errmsg(in->fdb));
         return -1;
     }

@@ -16,33 +16,14 @@
 #include "common/err.h"
 #include "historian/influx.h"
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...) {
-    if (!err || err_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
-
-static void strbuf_addc(strbuf_t *sb, char c) {
-    strbuf_append(sb, &c, 1);
-}
-
-static void strbuf_adds(strbuf_t *sb, const char *s) {
-    strbuf_append(sb, s, strlen(s));
-}
-
 /* Append s to sb as an InfluxQL string literal. */
 static void add_literal(strbuf_t *sb, const char *s) {
-    strbuf_addc(sb, '\'');
+    strbuf_putc(sb, '\'');
     for (; *s; s++) {
-        if (*s == '\'' || *s == '\\') strbuf_addc(sb, '\\');
-        strbuf_addc(sb, *s);
+        if (*s == '\'' || *s == '\\') strbuf_putc(sb, '\\');
+        strbuf_putc(sb, *s);
     }
-    strbuf_addc(sb, '\'');
+    strbuf_putc(sb, '\'');
 }
 
 typedef struct tag_rows {
@@ -149,10 +130,10 @@ static int take_chunk(answer_t *a, json_t *chunk, const hist_query_t *q,
     return 0;
 influx_error:
     if (strstr(json_string_value(e), "database not found")) return 1;
-    set_err(err, err_len, "InfluxDB query failed: %s", json_string_value(e));
+    hist__set_err(err, err_len, "InfluxDB query failed: %s", json_string_value(e));
     return -1;
 nomem:
-    set_err(err, err_len, "out of memory answering a history query");
+    hist__set_err(err, err_len, "out of memory answering a history query");
     return -1;
 }
 
@@ -167,31 +148,31 @@ json_t *influx__query(void *bep, const hist_query_t *q, char *err,
     json_t *result = NULL, *tags = NULL;
     CURL *c = curl_easy_init();
     if (!c) {
-        set_err(err, err_len, "cannot start libcurl");
+        hist__set_err(err, err_len, "cannot start libcurl");
         goto fail;
     }
-    strbuf_adds(&ql, "SELECT \"sim_time\", \"value\" FROM \"pde\" WHERE \"sim\" = ");
+    strbuf_puts(&ql, "SELECT \"sim_time\", \"value\" FROM \"pde\" WHERE \"sim\" = ");
     add_literal(&ql, q->sim);
     if (q->tags && q->n_tags > 0) {
-        strbuf_adds(&ql, " AND (");
+        strbuf_puts(&ql, " AND (");
         for (int i = 0; i < q->n_tags; i++) {
-            strbuf_adds(&ql, i ? " OR \"tag\" = " : "\"tag\" = ");
+            strbuf_puts(&ql, i ? " OR \"tag\" = " : "\"tag\" = ");
             add_literal(&ql, q->tags[i]);
         }
-        strbuf_addc(&ql, ')');
+        strbuf_putc(&ql, ')');
     }
     if (isfinite(q->from)) strbuf_printf(&ql, " AND \"sim_time\" >= %.17g", q->from);
     if (isfinite(q->to)) strbuf_printf(&ql, " AND \"sim_time\" <= %.17g", q->to);
-    strbuf_adds(&ql, " GROUP BY \"tag\"");
+    strbuf_puts(&ql, " GROUP BY \"tag\"");
     if (!q->tags) {
-        strbuf_adds(&ql, "; SHOW TAG VALUES FROM \"pde\" WITH KEY = \"tag\" "
+        strbuf_puts(&ql, "; SHOW TAG VALUES FROM \"pde\" WITH KEY = \"tag\" "
                          "WHERE \"sim\" = ");
         add_literal(&ql, q->sim);
     }
 
     char *esc_q = curl_easy_escape(c, ql.data, (int)ql.len);
     if (!esc_q) {
-        set_err(err, err_len, "out of memory");
+        hist__set_err(err, err_len, "out of memory");
         goto fail;
     }
     strbuf_printf(&form, "db=%s&epoch=ns&chunked=true&chunk_size=10000&q=%s",
@@ -214,7 +195,7 @@ json_t *influx__query(void *bep, const hist_query_t *q, char *err,
         json_error_t jerr;
         json_t *chunk = json_loadb(line, len, 0, &jerr);
         if (!chunk) {
-            set_err(err, err_len, "InfluxDB answered what is not JSON (HTTP "
+            hist__set_err(err, err_len, "InfluxDB answered what is not JSON (HTTP "
                     "%ld): %.100s", status, line);
             goto fail;
         }
@@ -224,7 +205,7 @@ json_t *influx__query(void *bep, const hist_query_t *q, char *err,
         if (rc > 0) no_db = 1;
     }
     if (status != 200 && !no_db) {
-        set_err(err, err_len, "InfluxDB answered HTTP %ld to a query: %.200s",
+        hist__set_err(err, err_len, "InfluxDB answered HTTP %ld to a query: %.200s",
                 status, resp.data ? resp.data : "");
         goto fail;
     }
@@ -265,7 +246,7 @@ json_t *influx__query(void *bep, const hist_query_t *q, char *err,
     goto done;
 
 nomem:
-    set_err(err, err_len, "out of memory answering a history query");
+    hist__set_err(err, err_len, "out of memory answering a history query");
 fail:
     json_decref(result);
     result = NULL;

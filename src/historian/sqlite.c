@@ -91,21 +91,10 @@ typedef struct sq {
     size_t order_cap;
 } sq_t;
 
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_len, const char *fmt, ...) {
-    if (!err || err_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
-
 /* "<what> <path>: <SQLite's message>" */
 static void db_err(const sq_t *s, sqlite3 *db, const char *what, char *err,
                    size_t err_len) {
-    set_err(err, err_len, "%s %s: %s", what, s->path,
+    hist__set_err(err, err_len, "%s %s: %s", what, s->path,
             db ? sqlite3_errmsg(db) : "out of memory");
 }
 
@@ -178,18 +167,18 @@ static int sq_open(const char *spec, const char *data_dir, void **out,
                    char *err, size_t err_len) {
     (void)spec;
     if (!data_dir || !*data_dir) {
-        set_err(err, err_len, "no data directory given for the historian");
+        hist__set_err(err, err_len, "no data directory given for the historian");
         return PDE_EINVAL;
     }
     if (!sqlite3_threadsafe()) {
-        set_err(err, err_len,
+        hist__set_err(err, err_len,
                 "this SQLite is built without thread support; the historian "
                 "needs it");
         return PDE_EINVAL;
     }
     int rc = make_dirs(data_dir);
     if (rc != 0) {
-        set_err(err, err_len,
+        hist__set_err(err, err_len,
                 "cannot create the data directory '%s': %s; give a directory "
                 "that exists or can be created",
                 data_dir, strerror(-rc));
@@ -197,12 +186,12 @@ static int sq_open(const char *spec, const char *data_dir, void **out,
     }
     sq_t *s = calloc(1, sizeof *s);
     if (!s) {
-        set_err(err, err_len, "out of memory");
+        hist__set_err(err, err_len, "out of memory");
         return PDE_ENOMEM;
     }
     int n = snprintf(s->path, sizeof s->path, "%s/%s", data_dir, SQ_FILE);
     if (n < 0 || (size_t)n >= sizeof s->path) {
-        set_err(err, err_len, "data directory path too long: '%s'", data_dir);
+        hist__set_err(err, err_len, "data directory path too long: '%s'", data_dir);
         rc = PDE_EINVAL;
         goto fail;
     }
@@ -224,7 +213,7 @@ static int sq_open(const char *spec, const char *data_dir, void **out,
         goto fail;
     }
     if (strcmp(mode, "wal") != 0) {
-        set_err(err, err_len,
+        hist__set_err(err, err_len,
                 "cannot use WAL mode for %s (got '%s'); put the data "
                 "directory on a local file system",
                 s->path, mode);
@@ -252,7 +241,7 @@ static int sq_open(const char *spec, const char *data_dir, void **out,
         goto fail;
     }
     if (version > SQ_SCHEMA_VERSION) {
-        set_err(err, err_len,
+        hist__set_err(err, err_len,
                 "%s has schema version %lld, newer than this pde knows (%d); "
                 "use a newer pde or another data directory",
                 s->path, (long long)version, SQ_SCHEMA_VERSION);
@@ -370,7 +359,7 @@ static int series_id(sq_t *s, const hist_point_t *p, int64_t *id, int *added,
     return 0;
 
 nomem:
-    set_err(err, err_len, "out of memory caching series ids");
+    hist__set_err(err, err_len, "out of memory caching series ids");
     return PDE_ENOMEM;
 }
 
@@ -400,7 +389,7 @@ static int sq_write(void *bep, const hist_batch_t *first, char *err,
                                ? realloc(s->order, n * sizeof *order)
                                : NULL;
         if (!order) {
-            set_err(err, err_len, "out of memory ordering %zu points", n);
+            hist__set_err(err, err_len, "out of memory ordering %zu points", n);
             return PDE_ENOMEM;
         }
         s->order = order;
@@ -495,7 +484,7 @@ static json_t *series_points(reader_t *r, int64_t series) {
     if (arr) return arr;
 nomem:
     sqlite3_reset(st);
-    set_err(r->err, r->err_len, "out of memory answering a history query");
+    hist__set_err(r->err, r->err_len, "out of memory answering a history query");
     return NULL;
 }
 
@@ -505,12 +494,12 @@ static int add_tag(reader_t *r, json_t *tags, const char *name, int64_t series,
     json_t *arr = known ? series_points(r, series) : json_array();
     if (!arr) {
         if (!known)
-            set_err(r->err, r->err_len,
+            hist__set_err(r->err, r->err_len,
                     "out of memory answering a history query");
         return -1;
     }
     if (json_object_set_new(tags, name, arr) != 0) {
-        set_err(r->err, r->err_len, "out of memory answering a history query");
+        hist__set_err(r->err, r->err_len, "out of memory answering a history query");
         return -1;
     }
     return 0;
@@ -550,7 +539,7 @@ static json_t *sq_query(void *bep, const hist_query_t *q, char *err,
     if (!(result = json_object()) || !(tags = json_object()) ||
         json_object_set_new(result, "sim_id", json_string(q->sim)) != 0 ||
         json_object_set(result, "tags", tags) != 0) {
-        set_err(err, err_len, "out of memory answering a history query");
+        hist__set_err(err, err_len, "out of memory answering a history query");
         goto fail;
     }
 
@@ -585,7 +574,7 @@ dberr:
     if (r.db)
         db_err(s, r.db, "cannot read", err, err_len);
     else
-        set_err(err, err_len, "cannot open %s: out of memory", s->path);
+        hist__set_err(err, err_len, "cannot open %s: out of memory", s->path);
 fail:
     json_decref(result);
     result = NULL;
