@@ -25,6 +25,7 @@
 
 #include "model/model.h"
 #include "model/sim.h"
+#include "model_testutil.h"
 #include "testutil.h"
 
 #define NT 41
@@ -172,24 +173,7 @@ static void steady_state(form_t form, const inputs_t *u, double *X, double *D, d
 
 /* ---------------------------- the model ---------------------------- */
 
-static const model_t *model(void) {
-    const model_t *m = model_find("column-a");
-    assert_non_null(m);
-    return m;
-}
-
-static int tag(const char *name) {
-    int i = model_tag_index(model(), name);
-    if (i < 0) fail_msg("no tag %s", name);
-    return i;
-}
-
-static double out(const sim_t *s, const char *name) {
-    double y[64];
-    assert_true(model()->n_outputs <= 64);
-    sim_outputs(s, y);
-    return y[tag(name) - model()->n_inputs];
-}
+TEST_MODEL_HELPERS("column-a")
 
 static void fill_inputs(const inputs_t *in, double *u) {
     const model_t *m = model();

@@ -16,6 +16,7 @@
 
 #include "model/model.h"
 #include "model/sim.h"
+#include "model_testutil.h"
 #include "testutil.h"
 
 #define MINUTE 60.0
@@ -106,17 +107,7 @@ static void eigen_real_parts(const inputs_t *u, const cstr_params_t *p, const do
 
 /* ---------------------------- the model ---------------------------- */
 
-static const model_t *model(void) {
-    const model_t *m = model_find("cstr");
-    assert_non_null(m);
-    return m;
-}
-
-static int tag(const char *name) {
-    int i = model_tag_index(model(), name);
-    assert_true(i >= 0);
-    return i;
-}
+TEST_MODEL_HELPERS("cstr")
 
 static int param(const char *name) {
     int i = model_param_index(model(), name);

@@ -11,6 +11,7 @@
 
 #include "model/model.h"
 #include "model/sim.h"
+#include "model_testutil.h"
 #include "testutil.h"
 
 /* ---------------------------- restated model ---------------------------- */
@@ -90,24 +91,7 @@ static void steady_state(const inputs_t *u, double *x) {
 
 /* ---------------------------- the model ---------------------------- */
 
-static const model_t *model(void) {
-    const model_t *m = model_find("ethylene-oxidation");
-    assert_non_null(m);
-    return m;
-}
-
-static int tag(const char *name) {
-    int i = model_tag_index(model(), name);
-    assert_true(i >= 0);
-    return i;
-}
-
-static double out(const sim_t *s, const char *name) {
-    double y[16];
-    assert_true(model()->n_outputs <= 16);
-    sim_outputs(s, y);
-    return y[tag(name) - model()->n_inputs];
-}
+TEST_MODEL_HELPERS("ethylene-oxidation")
 
 static sim_t *start(const inputs_t *in) {
     double u[3];

@@ -22,6 +22,7 @@
 
 #include "model/model.h"
 #include "model/sim.h"
+#include "model_testutil.h"
 #include "testutil.h"
 
 #define G 981.0
@@ -61,24 +62,7 @@ static void f(const op_point_t *p, const double *h, double *dh) {
 
 /* ---------------------------- the model ---------------------------- */
 
-static const model_t *model(void) {
-    const model_t *m = model_find("quadruple-tank");
-    assert_non_null(m);
-    return m;
-}
-
-static int tag(const char *name) {
-    int i = model_tag_index(model(), name);
-    assert_true(i >= 0);
-    return i;
-}
-
-static double out(const sim_t *s, const char *name) {
-    double y[32];
-    assert_true(model()->n_outputs <= 32);
-    sim_outputs(s, y);
-    return y[tag(name) - model()->n_inputs];
-}
+TEST_MODEL_HELPERS("quadruple-tank")
 
 static const char *const level[4] = {"h1", "h2", "h3", "h4"};
 static const char *const limit[4] = {"h1_limit", "h2_limit", "h3_limit", "h4_limit"};

@@ -13,29 +13,13 @@
 #include "common/err.h"
 #include "model/model.h"
 #include "model/sim.h"
+#include "model_testutil.h"
 #include "testutil.h"
 
 #define TOL 1e-6
 
 /* Tag and parameter order, found by name so the test does not assume it. */
-static const model_t *model(void) {
-    const model_t *m = model_find("spring-damper");
-    assert_non_null(m);
-    return m;
-}
-
-static int tag(const char *name) {
-    int i = model_tag_index(model(), name);
-    assert_true(i >= 0);
-    return i;
-}
-
-static double output(const sim_t *s, const char *name) {
-    double y[8];
-    assert_true(model()->n_outputs <= 8);
-    sim_outputs(s, y);
-    return y[tag(name) - model()->n_inputs];
-}
+TEST_MODEL_HELPERS("spring-damper")
 
 /* Parameters by name over the model's defaults. */
 typedef struct oscillator {
@@ -92,8 +76,8 @@ static void free_response(void **state) {
     assert_non_null(s);
     double omega = 1.0, zeta = 0.01, v0 = 1.0;
     double omega_d = omega * sqrt(1 - zeta * zeta);
-    ASSERT_NEAR(output(s, "x"), 0.0, 0.0);
-    ASSERT_NEAR(output(s, "v"), v0, 0.0);
+    ASSERT_NEAR(out(s, "x"), 0.0, 0.0);
+    ASSERT_NEAR(out(s, "v"), v0, 0.0);
     for (int n = 1; n <= 1000; n++) {
         double t = n * 0.1;
         assert_int_equal(sim_advance(s, t), 0);
@@ -102,8 +86,8 @@ static void free_response(void **state) {
         double x = v0 / omega_d * decay * sin(omega_d * t);
         double v = v0 / omega_d * decay *
                    (omega_d * cos(omega_d * t) - zeta * omega * sin(omega_d * t));
-        ASSERT_NEAR_AT(t, output(s, "x"), x, TOL);
-        ASSERT_NEAR_AT(t, output(s, "v"), v, TOL);
+        ASSERT_NEAR_AT(t, out(s, "x"), x, TOL);
+        ASSERT_NEAR_AT(t, out(s, "v"), v, TOL);
         ASSERT_NEAR_AT(t, sim_state(s)[0], x, TOL);
     }
     sim_free(s);
@@ -123,11 +107,11 @@ static void constant_force_from_rest(void **state) {
         assert_int_equal(sim_advance(s, t), 0);
         double x = F / o.k * (1 - exp(-sigma * t) * (cos(omega_d * t) +
                                                       sigma / omega_d * sin(omega_d * t)));
-        ASSERT_NEAR_AT(t, output(s, "x"), x, TOL);
+        ASSERT_NEAR_AT(t, out(s, "x"), x, TOL);
     }
     /* e^(−0.2·100) ≈ 2e-9: settled. */
-    ASSERT_NEAR(output(s, "x"), F / o.k, TOL);
-    ASSERT_NEAR(output(s, "v"), 0.0, TOL);
+    ASSERT_NEAR(out(s, "x"), F / o.k, TOL);
+    ASSERT_NEAR(out(s, "v"), 0.0, TOL);
     sim_free(s);
 }
 
@@ -139,15 +123,15 @@ static void force_step_mid_run(void **state) {
     double t_step = 10.0, F = 1.5;
     assert_int_equal(sim_advance(s, t_step), 0);
     motion_t at_step = analytic(&demo, demo.x0, demo.v0, 0.0, t_step);
-    ASSERT_NEAR(output(s, "x"), at_step.x, TOL);
+    ASSERT_NEAR(out(s, "x"), at_step.x, TOL);
     assert_int_equal(sim_set_input(s, tag("F"), F), 0);
     ASSERT_NEAR(sim_input(s, tag("F")), F, 0.0);
     for (int n = 1; n <= 500; n++) {
         double t = t_step + n * 0.1;
         assert_int_equal(sim_advance(s, t), 0);
         motion_t want = analytic(&demo, at_step.x, at_step.v, F, t - t_step);
-        ASSERT_NEAR_AT(t, output(s, "x"), want.x, TOL);
-        ASSERT_NEAR_AT(t, output(s, "v"), want.v, TOL);
+        ASSERT_NEAR_AT(t, out(s, "x"), want.x, TOL);
+        ASSERT_NEAR_AT(t, out(s, "v"), want.v, TOL);
     }
     sim_free(s);
 }
@@ -165,12 +149,12 @@ static void sample_step_does_not_matter(void **state) {
             assert_int_equal(sim_advance(fine, second - 1 + tenth * 0.1), 0);
         assert_int_equal(sim_advance(coarse, second), 0);
         ASSERT_NEAR_AT(second, sim_time(fine), sim_time(coarse), 1e-12);
-        ASSERT_NEAR_AT(second, output(fine, "x"), output(coarse, "x"), TOL);
-        ASSERT_NEAR_AT(second, output(fine, "v"), output(coarse, "v"), TOL);
+        ASSERT_NEAR_AT(second, out(fine, "x"), out(coarse, "x"), TOL);
+        ASSERT_NEAR_AT(second, out(fine, "v"), out(coarse, "v"), TOL);
         motion_t want = second <= t_step
                             ? analytic(&demo, demo.x0, demo.v0, 0.0, second)
                             : analytic(&demo, at_step.x, at_step.v, F, second - t_step);
-        ASSERT_NEAR_AT(second, output(coarse, "x"), want.x, TOL);
+        ASSERT_NEAR_AT(second, out(coarse, "x"), want.x, TOL);
         if (second == (int)t_step) {
             assert_int_equal(sim_set_input(fine, tag("F"), F), 0);
             assert_int_equal(sim_set_input(coarse, tag("F"), F), 0);
@@ -201,8 +185,8 @@ static void bad_input_changes_nothing(void **state) {
     assert_int_equal(sim_set_input(s, m->n_inputs, 0.0), PDE_EINVAL);
     assert_int_equal(sim_advance(s, 50.0), 0);
     assert_int_equal(sim_advance(twin, 50.0), 0);
-    ASSERT_NEAR(output(s, "x"), output(twin, "x"), 0.0);
-    ASSERT_NEAR(output(s, "v"), output(twin, "v"), 0.0);
+    ASSERT_NEAR(out(s, "x"), out(twin, "x"), 0.0);
+    ASSERT_NEAR(out(s, "v"), out(twin, "v"), 0.0);
     /* The ends of the range are allowed. */
     assert_int_equal(sim_set_input(s, f, m->tags[f].max), 0);
     assert_int_equal(sim_set_input(s, f, m->tags[f].min), 0);
@@ -218,9 +202,9 @@ static void advance_checks_time(void **state) {
     assert_non_null(s);
     assert_ptr_equal(sim_model(s), model());
     assert_int_equal(sim_advance(s, 1.0), 0);
-    double x = output(s, "x");
+    double x = out(s, "x");
     assert_int_equal(sim_advance(s, 1.0), 0);
-    ASSERT_NEAR(output(s, "x"), x, 0.0);
+    ASSERT_NEAR(out(s, "x"), x, 0.0);
     assert_int_equal(sim_advance(s, 0.5), PDE_EINVAL);
     assert_int_equal(sim_advance(s, NAN), PDE_EINVAL);
     ASSERT_NEAR(sim_time(s), 1.0, 0.0);

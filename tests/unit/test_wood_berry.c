@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "model/model.h"
 #include "model/sim.h"
+#include "model_testutil.h"
 #include "testutil.h"
 
 #define TOL 1e-6
@@ -45,30 +46,13 @@ typedef struct step {
     double t0, du;
 } step_t;
 
-static const model_t *model(void) {
-    const model_t *m = model_find("wood-berry");
-    assert_non_null(m);
-    return m;
-}
-
-static int tag(const char *name) {
-    int i = model_tag_index(model(), name);
-    assert_true(i >= 0);
-    return i;
-}
+TEST_MODEL_HELPERS("wood-berry")
 
 static double nominal(const char *input) {
     for (size_t i = 0; i < sizeof nominal_inputs / sizeof nominal_inputs[0]; i++)
         if (strcmp(nominal_inputs[i].name, input) == 0) return nominal_inputs[i].value;
     fail_msg("no nominal value for %s", input);
     return NAN;
-}
-
-static double output(const sim_t *s, const char *name) {
-    double y[4];
-    assert_true(model()->n_outputs <= 4);
-    sim_outputs(s, y);
-    return y[tag(name) - model()->n_inputs];
 }
 
 /* ---------------------------- analytic response ---------------------------- */
@@ -120,7 +104,7 @@ static void run_and_compare(const step_t *steps, int n_steps, double dt, double 
         if (n > 0) {
             const char *outs[] = {"xD", "xB"};
             for (int o = 0; o < 2; o++) {
-                double y = output(s, outs[o]);
+                double y = out(s, outs[o]);
                 double tol = before_any_dead_time(outs[o], steps, n_steps, t) ? 0.0 : TOL;
                 ASSERT_NEAR_AT(t, y, expected(outs[o], steps, n_steps, t), tol);
             }
@@ -139,8 +123,8 @@ static void defaults_are_the_nominal_point(void **state) {
     assert_non_null(s);
     for (size_t i = 0; i < sizeof nominal_inputs / sizeof nominal_inputs[0]; i++)
         ASSERT_NEAR(sim_input(s, tag(nominal_inputs[i].name)), nominal_inputs[i].value, 0.0);
-    ASSERT_NEAR(output(s, "xD"), XD_NOMINAL, 0.0);
-    ASSERT_NEAR(output(s, "xB"), XB_NOMINAL, 0.0);
+    ASSERT_NEAR(out(s, "xD"), XD_NOMINAL, 0.0);
+    ASSERT_NEAR(out(s, "xB"), XB_NOMINAL, 0.0);
     sim_free(s);
 }
 
@@ -198,10 +182,10 @@ static void step_mid_run(void **state) {
     assert_int_equal(sim_advance(s, 300.0), 0);
     assert_int_equal(sim_set_input(s, tag("R"), nominal("R") - 0.2), 0);
     assert_int_equal(sim_advance(s, 360.0), 0);
-    ASSERT_NEAR(output(s, "xD"), XD_NOMINAL, 0.0);
+    ASSERT_NEAR(out(s, "xD"), XD_NOMINAL, 0.0);
     assert_int_equal(sim_advance(s, 3000.0), 0);
-    ASSERT_NEAR(output(s, "xD"), expected("xD", steps, 1, 3000.0), TOL);
-    ASSERT_NEAR(output(s, "xB"), expected("xB", steps, 1, 3000.0), TOL);
+    ASSERT_NEAR(out(s, "xD"), expected("xD", steps, 1, 3000.0), TOL);
+    ASSERT_NEAR(out(s, "xB"), expected("xB", steps, 1, 3000.0), TOL);
     sim_free(s);
 }
 
@@ -222,8 +206,8 @@ static void sample_size_does_not_matter(void **state) {
         for (int second = 1; second <= 60; second++)
             assert_int_equal(sim_advance(fine, (minute - 1) * MINUTE + second), 0);
         assert_int_equal(sim_advance(coarse, minute * MINUTE), 0);
-        ASSERT_NEAR_AT(minute * MINUTE, output(fine, "xD"), output(coarse, "xD"), TOL);
-        ASSERT_NEAR_AT(minute * MINUTE, output(fine, "xB"), output(coarse, "xB"), TOL);
+        ASSERT_NEAR_AT(minute * MINUTE, out(fine, "xD"), out(coarse, "xD"), TOL);
+        ASSERT_NEAR_AT(minute * MINUTE, out(fine, "xB"), out(coarse, "xB"), TOL);
     }
     sim_free(fine);
     sim_free(coarse);
@@ -238,9 +222,9 @@ static void dead_time_is_exact(void **state) {
     assert_non_null(s);
     assert_int_equal(sim_set_input(s, tag("R"), nominal("R") + 0.1), 0);
     assert_int_equal(sim_advance(s, 60.0), 0);
-    ASSERT_NEAR(output(s, "xD"), XD_NOMINAL, 0.0);
+    ASSERT_NEAR(out(s, "xD"), XD_NOMINAL, 0.0);
     assert_int_equal(sim_advance(s, 60.01), 0);
-    double y = output(s, "xD");
+    double y = out(s, "xD");
     assert_true(y > XD_NOMINAL);
     ASSERT_NEAR(y, expected("xD", steps, 1, 60.01), 1e-9);
     sim_free(s);
@@ -283,8 +267,8 @@ static void starts_at_steady_state(void **state) {
     assert_non_null(s);
     for (int n = 0; n <= 100; n++) {
         assert_int_equal(sim_advance(s, n * 30.0), 0);
-        ASSERT_NEAR_AT(n * 30.0, output(s, "xD"), xD, 1e-9);
-        ASSERT_NEAR_AT(n * 30.0, output(s, "xB"), xB, 1e-9);
+        ASSERT_NEAR_AT(n * 30.0, out(s, "xD"), xD, 1e-9);
+        ASSERT_NEAR_AT(n * 30.0, out(s, "xB"), xB, 1e-9);
     }
     sim_free(s);
 }
@@ -304,8 +288,8 @@ static void bad_input_changes_nothing(void **state) {
         ASSERT_NEAR(sim_input(s, i), nominal(names[j]), 0.0);
     }
     assert_int_equal(sim_advance(s, 3600.0), 0);
-    ASSERT_NEAR(output(s, "xD"), XD_NOMINAL, 0.0);
-    ASSERT_NEAR(output(s, "xB"), XB_NOMINAL, 0.0);
+    ASSERT_NEAR(out(s, "xD"), XD_NOMINAL, 0.0);
+    ASSERT_NEAR(out(s, "xB"), XB_NOMINAL, 0.0);
     sim_free(s);
 }
 
