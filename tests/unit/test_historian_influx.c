@@ -26,39 +26,11 @@
 #include "common/util.h"
 #include "historian/backend.h"
 #include "historian/hist.h"
+#include "tempdir_fixture.h"
 
 /* ------------------------------------------------------------- fixtures */
 
-typedef struct fixture {
-    char dir[64];
-} fixture_t;
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state) {
-    fixture_t *f = calloc(1, sizeof *f);
-    if (!f) return -1;
-    strcpy(f->dir, "/tmp/pde-influx-test-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture_t *f = *state;
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
+/* setup/teardown: a fresh temporary data directory per test (tempdir_fixture.h). */
 
 /* A loopback port where nothing listens (bound, then closed). */
 static int dead_port(void) {
