@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { SET_STR, SET_INT, SET_DOUBLE } setting_type_t;
+typedef enum { SET_STR, SET_INT } setting_type_t;
 
 typedef struct setting {
     const char *name;       /* flag without the leading -- */
@@ -25,7 +25,6 @@ typedef struct setting {
 #define W CONFIG_ROLE_WORKER
 #define STR(field) SET_STR, offsetof(config_t, field), sizeof(((config_t *)0)->field)
 #define INT(field) SET_INT, offsetof(config_t, field), 0
-#define DBL(field) SET_DOUBLE, offsetof(config_t, field), 0
 
 static const setting_t settings[] = {
     {"listen", "PDE_LISTEN", E, STR(listen), "127.0.0.1:8080", 0, 0,
@@ -79,15 +78,12 @@ static int apply(config_t *cfg, const setting_t *s, const char *value,
     errno = 0;
     double v = strtod(value, &end);
     if (errno || end == value || *end || v < s->min || v > s->max ||
-        (s->type == SET_INT && v != (double)(long)v)) {
-        fprintf(stderr, "%s: '%s' is not a %s from %g to %g\n", origin, value,
-                s->type == SET_INT ? "whole number" : "number", s->min, s->max);
+        v != (double)(long)v) {
+        fprintf(stderr, "%s: '%s' is not a whole number from %g to %g\n", origin, value,
+                s->min, s->max);
         return -1;
     }
-    if (s->type == SET_INT)
-        *(int *)base = (int)v;
-    else
-        *(double *)base = v;
+    *(int *)base = (int)v;
     return 0;
 }
 
