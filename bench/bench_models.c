@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
            "CPU ms / sim hour", "wall s / 24h");
     for (int k = 0; k < model_count(); k++) {
         const model_t *m = model_at(k);
-        if (m->n_inputs < 1) continue;
+        if (m->n_inputs < 1 || m->split) continue;  /* split: bench_cosim.py */
         result_t r = run(m);
         if (r.failed) {
             printf("%-22s %6d %6s %16s\n", m->id, m->n_states, m->stiff ? "yes" : "no",

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Install what pde needs to build, run and test, on Debian 12. Idempotent and
-# quiet when everything is already there.
+# Install what pde needs to build, run and test, on Debian 12 (clang and
+# its libFuzzer runtime, libclang-rt-14-dev, for the fuzz targets of
+# fuzz/). Idempotent and quiet when everything is already there.
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config curl
   libuv1-dev libwebsockets-dev libhiredis-dev libjansson-dev
   libsundials-dev libsqlite3-dev libcurl4-openssl-dev uthash-dev
-  libcmocka-dev redis-server sqlite3 python3 python3-websocket
+  libcmocka-dev redis-server sqlite3 python3 python3-websocket python3-redis
   influxdb influxdb-client
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -10,6 +10,11 @@
  *   pde:sims            sorted set of every sim id, scored by creation time
  *   pde:worker:<worker> heartbeat: a string with a TTL, renewed every second
  *   pde:workers         set of every worker id ever seen
+ *   pde:ckpt:<sim>      hash: the latest checkpoint of a sim (fields state,
+ *                       next_sample, worker), rewritten every few seconds
+ *   pde:fenced:<worker> set by the engine when it gives up on a worker and
+ *                       moves its sims: the worker, should it wake up, drops
+ *                       them without a word
  *
  * Throughput: a worker sends the samples of all its sims for one tick in one
  * pde:out entry (type "samples"); the engine reads pde:out with COUNT and
@@ -35,6 +40,8 @@
 #define BUS_CTL_STREAM_FMT "pde:ctl:%s"
 #define BUS_SIM_KEY_FMT "pde:sim:%s"
 #define BUS_WORKER_KEY_FMT "pde:worker:%s"
+#define BUS_CKPT_KEY_FMT "pde:ckpt:%s"
+#define BUS_FENCED_KEY_FMT "pde:fenced:%s"
 
 /* Safety net only: the engine deletes entries it has handled. */
 #define BUS_OUT_MAXLEN "200000"
@@ -51,8 +58,12 @@
 /* ---- pde:ctl:<worker> entry types (field "type") ---- */
 #define BUS_CTL_SET "set"           /* fields: req, sim, tag, value */
 #define BUS_CTL_STOP "stop"         /* fields: sim */
+#define BUS_CTL_PART "part"         /* fields: sim, role, spec: run one part
+                                     * of a split model (cosim.h) */
 
-/* ---- pde:jobs entries: fields sim, spec (JSON, see bus_job_t) ---- */
+/* ---- pde:jobs entries: fields sim, spec (JSON, see bus_job_t), and for a
+ * sim that carries on from its checkpoint, resume_after (simulated seconds:
+ * the engine has every sample up to there) ---- */
 
 /* ======================= connection ======================= */
 
@@ -66,8 +77,11 @@ typedef void bus_reply_fn(bus_conn_t *c, redisReply *reply, void *arg);
 typedef void bus_state_fn(bus_conn_t *c, int up, void *arg);
 
 /* A connection that connects at once and reconnects by itself every
- * 500 ms while Redis is unreachable, logging each outage once. name is for
- * the log. */
+ * 500 ms while Redis is unreachable, logging each outage once per process.
+ * It is up once Redis answers a PING on it, and is dropped (pending
+ * callbacks get reply == NULL) when a reply is 3 s overdue, as with a
+ * frozen Redis: so no command may BLOCK longer than 1 s. name is for the
+ * log. */
 bus_conn_t *bus_conn_new(uv_loop_t *loop, const char *host, int port,
                          const char *name, bus_state_fn *on_state, void *arg);
 
@@ -82,6 +96,9 @@ int bus_conn_is_up(const bus_conn_t *c);
 int bus_cmd(bus_conn_t *c, bus_reply_fn *fn, void *arg, const char *fmt, ...);
 int bus_cmd_argv(bus_conn_t *c, bus_reply_fn *fn, void *arg, int argc,
                  const char **argv, const size_t *argv_len);
+/* Queue one command already formatted by hiredis (redisFormatCommand*). */
+int bus_cmd_formatted(bus_conn_t *c, bus_reply_fn *fn, void *arg, const char *cmd,
+                      size_t len);
 
 /* ======================= message helpers ======================= */
 

@@ -3,9 +3,11 @@
  *   pde models | model ID | start ID [--time-scale X] [--duration S]
  *       [--sample-time S] [TAG=VALUE ...] | sims | sim SIM | get SIM [TAG]
  *       | set SIM TAG VALUE | stop SIM | history SIM [TAG,...] | status
+ *       | pydsd velocity|position [...] (pydsd.c: talks to Redis, not the engine)
  *
  * The engine's address comes from --url, PDE_URL, or PDE_LISTEN (default
- * http://127.0.0.1:8080). Answers are printed as indented JSON; an error
+ * http://127.0.0.1:8080); its access token, if it asks for one, from
+ * PDE_TOKEN. Answers are printed as indented JSON; an error
  * answer prints its message and exits 1. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/strbuf.h"
+#include "pydsd.h"
 
 static size_t collect(char *data, size_t size, size_t n, void *arg) {
     strbuf_append(arg, data, size * n);
@@ -30,6 +33,13 @@ static int request(const char *base, const char *method, const char *path,
     if (!curl) return 1;
     strbuf_t out = STRBUF_INIT;
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    /* The engine's access token (pde-engine --token), if it asks for one. */
+    const char *token = getenv("PDE_TOKEN");
+    if (token && *token) {
+        char auth[600];
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        headers = curl_slist_append(headers, auth);
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -76,7 +86,9 @@ static int usage(void) {
             "  set SIM TAG VALUE              move an input\n"
             "  stop SIM                       stop a simulation\n"
             "  history SIM [TAG,TAG...]       recorded values\n"
-            "  status                         engine, workers, historian\n");
+            "  status                         engine, workers, historian\n"
+            "  pydsd velocity|position ...    one part of the original spring-damper demo\n"
+            "                                 over Redis streams (pde pydsd --help)\n");
     return 2;
 }
 
@@ -127,6 +139,8 @@ int main(int argc, char **argv) {
     }
     if (a >= argc) return usage();
     const char *cmd = argv[a++];
+    /* Talks to Redis, not to the engine. */
+    if (strcmp(cmd, "pydsd") == 0) return pydsd_main(argc - a, argv + a);
     int n = argc - a;
     char **arg = argv + a;
     char path[1024], body[128];

@@ -25,6 +25,16 @@ typedef struct config {
     char redis_bin[PATH_MAX];
     char web_dir[PATH_MAX];     /* "" = web/dist of the source tree */
     int max_body;           /* bytes */
+    /* engine: access and limits (README, "Security and limits") */
+    char token[256];        /* "" = no token asked */
+    int token_reads;        /* 1: reads and the WebSocket need the token too */
+    char cors_origins[1024];    /* comma list; "" = no CORS headers */
+    int max_sims;           /* sims not ended, in all */
+    int max_sims_per_client;    /* sims not ended, per remote address */
+    int ws_rate;            /* WebSocket messages a second per connection */
+    int ws_burst;           /* ... and how many at once */
+    int http_timeout;       /* seconds a request may take to arrive */
+    int ws_idle;            /* seconds of WebSocket silence before a ping */
     /* worker */
     char worker_id[64];     /* "" = <hostname>-<pid> */
     int capacity;           /* simulations one worker hosts at most */

@@ -78,7 +78,7 @@ static int number_in(json_t *v, double lo, double hi, double *out) {
 /* Validate a start body into spec; on failure answer 400 and return -1. */
 static int parse_start(http_req_t *req, const model_t *m, start_spec_t *spec) {
     spec->time_scale = 1;
-    spec->duration = DEFAULT_DURATION;
+    spec->duration = m->default_duration > 0 ? m->default_duration : DEFAULT_DURATION;
     spec->sample_time = DEFAULT_SAMPLE_TIME;
     for (int i = 0; i < m->n_inputs; i++) spec->inputs[i] = m->tags[i].def;
     if (req->method != HTTP_POST || req->body_len == 0) return 0;
@@ -189,22 +189,64 @@ static void on_job_queued(bus_conn_t *c, redisReply *reply, void *arg) {
                                    rec->model->id, "status", sim_status_name(rec->status)));
 }
 
+/* The limits on sims not yet ended, in all and per client address: over
+ * either, answer 429 and return -1. */
+static int check_sim_limits(http_req_t *req) {
+    int active = 0, mine = 0;
+    sim_rec_t *rec, *tmp;
+    HASH_ITER(hh, engine->sims, rec, tmp) {
+        if (SIM_ENDED(rec->status)) continue;
+        active++;
+        if (req->client[0] && strcmp(rec->client, req->client) == 0) mine++;
+    }
+    if (active >= engine->cfg.max_sims) {
+        http_reply_error(req, 429, json_pack("{s:i}", "max_sims", engine->cfg.max_sims),
+                         "the engine already runs %d simulations, its limit (--max-sims); "
+                         "stop one (DELETE /api/sims/{id}) or wait for one to finish",
+                         active);
+        return -1;
+    }
+    if (mine >= engine->cfg.max_sims_per_client) {
+        http_reply_error(req, 429,
+                         json_pack("{s:i}", "max_sims_per_client",
+                                   engine->cfg.max_sims_per_client),
+                         "you (%s) already run %d simulations, the limit per client "
+                         "(--max-sims-per-client); stop one or wait for one to finish",
+                         req->client, mine);
+        return -1;
+    }
+    return 0;
+}
+
 static void start(http_req_t *req, const model_t *m) {
     if (req->method != HTTP_GET && req->method != HTTP_POST) {
         http_reply_error(req, 405, NULL, "use GET or POST to start a simulation");
         return;
     }
-    if (!bus_conn_is_up(engine->cmd)) {
-        http_reply_error(req, 503, NULL, "Redis is unreachable; try again shortly");
-        return;
-    }
+    /* A GET that starts something changes state: it needs the token. */
+    if (!access_check(req, 1)) return;
     start_spec_t spec = {0};
     spec.inputs = xcalloc((size_t)m->n_inputs + 1, sizeof(double));
+    /* Bad input is told as such even while Redis is down. */
     if (parse_start(req, m, &spec) < 0) {
         free(spec.inputs);
         return;
     }
+    /* (req may be freed once answered: no look at it after.) */
+    int refused = (m->split && cosim_refuse(req, m, spec.params_given)) ||
+                  check_sim_limits(req) < 0;
+    if (!refused && !bus_conn_is_up(engine->cmd)) {
+        http_reply_error(req, 503, NULL, "Redis is unreachable; try again shortly");
+        refused = 1;
+    }
+    if (refused) {
+        json_decref(spec.inputs_given);
+        json_decref(spec.params_given);
+        free(spec.inputs);
+        return;
+    }
     sim_rec_t *rec = registry_create(m, spec.inputs);
+    strlcpy_pde(rec->client, req->client, sizeof rec->client);
     rec->time_scale = spec.time_scale;
     rec->duration = spec.duration;
     rec->sample_time = spec.sample_time;
@@ -220,13 +262,18 @@ static void start(http_req_t *req, const model_t *m) {
     job.params_json = spec.params_given ? json_dumps(spec.params_given, JSON_COMPACT) : NULL;
     strbuf_t text = STRBUF_INIT;
     bus_job_encode(&job, &text);
-    queued_ctx_t *ctx = xcalloc(1, sizeof *ctx);
-    ctx->req = req;
-    strlcpy_pde(ctx->sim, rec->id, sizeof ctx->sim);
-    const char *argv[] = {"XADD", BUS_STREAM_JOBS, "MAXLEN", "~", "100000", "*",
-                          "sim", rec->id, "spec", text.data};
-    if (bus_cmd_argv(engine->cmd, on_job_queued, ctx, 10, argv, NULL) != 0)
-        on_job_queued(engine->cmd, NULL, ctx);
+    rec->spec = xstrdup(text.data);
+    if (m->split) {
+        cosim_start(req, rec, text.data);
+    } else {
+        queued_ctx_t *ctx = xcalloc(1, sizeof *ctx);
+        ctx->req = req;
+        strlcpy_pde(ctx->sim, rec->id, sizeof ctx->sim);
+        const char *argv[] = {"XADD", BUS_STREAM_JOBS, "MAXLEN", "~", "100000", "*",
+                              "sim", rec->id, "spec", text.data};
+        if (bus_cmd_argv(engine->cmd, on_job_queued, ctx, 10, argv, NULL) != 0)
+            on_job_queued(engine->cmd, NULL, ctx);
+    }
     LOG(LOG_INFO, "sim %s: %s queued (time scale %g, duration %g s, sample time %g s)",
         rec->id, m->id, spec.time_scale, spec.duration, spec.sample_time);
     strbuf_release(&text);
@@ -258,6 +305,13 @@ static void stop_sim(http_req_t *req, sim_rec_t *rec) {
     if (SIM_ENDED(rec->status)) {
         http_reply_error(req, 409, registry_record_json(rec), "the simulation has already %s",
                          rec->status == SIM_FAILED ? "failed" : sim_status_name(rec->status));
+        return;
+    }
+    /* Without Redis the worker would never hear of the stop: say so rather
+     * than report a stop that did not happen. */
+    if (!bus_conn_is_up(engine->cmd)) {
+        http_reply_error(req, 503, NULL, "Redis is unreachable; the simulation was not "
+                                         "stopped; try again shortly");
         return;
     }
     control_stop(rec);
@@ -411,6 +465,7 @@ static void history_run(uv_work_t *w) {
 
 static void history_done(uv_work_t *w, int status) {
     history_job_t *job = w->data;
+    engine->n_history_jobs--;
     if (status == 0 && job->csv_text)
         http_reply_text(job->req, 200, "text/csv; charset=utf-8", job->csv_text);
     else if (status == 0 && job->result)
@@ -478,6 +533,7 @@ static void history(http_req_t *req, const sim_rec_t *rec, int csv) {
         job->q.tags = (const char *const *)job->tag_names;
     }
     job->work.data = job;
+    engine->n_history_jobs++;
     uv_queue_work(engine->loop, &job->work, history_run, history_done);
     return;
 fail:
@@ -582,9 +638,24 @@ static void route_sim(http_req_t *req, char **seg, int n) {
     }
 }
 
+/* OPTIONS: a browser's CORS preflight. http.c adds the permissions for a
+ * listed origin (access.c); others get none, and the browser stops. */
+static void preflight(http_req_t *req) {
+    http_reply_text(req, 204, "application/json", xstrdup(""));
+}
+
 void api_handle(http_req_t *req) {
     char path[sizeof req->path];
     char *seg[4];
+    if (req->method == HTTP_OPTIONS) {
+        /* Preflights never carry the token; the request that follows does. */
+        if (req->origin_ok)
+            preflight(req);
+        else
+            access_check(req, 0);
+        return;
+    }
+    if (!access_check(req, req->method != HTTP_GET)) return;
     strlcpy_pde(path, req->path, sizeof path);
     int n = split_path(path, seg, 3);
     if (n >= 1 && n <= 3 && strcmp(seg[0], "models") == 0) {

@@ -44,6 +44,7 @@ static void on_watch(uv_timer_t *t) {
     workers_check();
     control_expire();
     sampler_rearm();
+    redis_server_watch(engine);
 }
 
 /* ---------------------------- shutdown ---------------------------- */
@@ -55,9 +56,18 @@ static void redis_stopped(void) {
 }
 
 static void after_drain(uv_timer_t *t) {
+    static int api_stopped;
+    if (!api_stopped) {
+        api_stopped = 1;
+        control_free_all();
+        http_stop();
+    }
+    if (engine->n_history_jobs > 0) {
+        /* A query on the thread pool still reads the historian. */
+        uv_timer_start(t, after_drain, 20, 0);
+        return;
+    }
     uv_close((uv_handle_t *)t, NULL);
-    control_free_all();
-    http_stop();
     hist_close(engine->hist);
     engine->hist = NULL;
     bus_conn_free(engine->reader);
@@ -105,6 +115,20 @@ static void finish_loop(void) {
 
 /* ---------------------------- start-up ---------------------------- */
 
+/* Redis (back) up: workers get WORKER_GRACE_S to heartbeat again, and a
+ * Redis that lost its data gets the registry and the engine's consumer
+ * group back (workers make their own groups again). */
+static void on_cmd_state(bus_conn_t *c, int up, void *arg) {
+    (void)arg;
+    if (!up) return;
+    if (engine->redis_up_at > 0) {
+        bus_cmd(c, NULL, NULL, "XGROUP CREATE %s %s 0 MKSTREAM", BUS_STREAM_OUT,
+                BUS_GROUP_ENGINE);
+        registry_save_all();
+    }
+    engine->redis_up_at = mono_s();
+}
+
 static int connect_redis(char *err, size_t err_len) {
     if (engine->cfg.redis[0]) {
         if (config_parse_redis_url(engine->cfg.redis, engine->redis_host,
@@ -147,7 +171,7 @@ int main(int argc, char **argv) {
     if (!engine->hist) goto fail;
 
     engine->cmd = bus_conn_new(engine->loop, engine->redis_host, engine->redis_port, "cmd",
-                               NULL, NULL);
+                               on_cmd_state, NULL);
     sampler_start();
     if (http_start(err, sizeof err) < 0) goto fail;
     supervisor_start();
@@ -167,6 +191,7 @@ int main(int argc, char **argv) {
     registry_free_all();
     workers_free_all();
     supervisor_free();
+    sampler_free();
     LOG(LOG_INFO, "pde-engine stopped");
     return 0;
 

@@ -45,6 +45,7 @@ static sim_rec_t *rec_new(const model_t *m) {
     rec->values = xmalloc(sizeof(double) * (size_t)n);
     rec->values_t = xcalloc((size_t)n, sizeof(double));
     for (int i = 0; i < n; i++) rec->values[i] = NAN;
+    rec->hist_t = -INFINITY;
     return rec;
 }
 
@@ -99,12 +100,22 @@ void registry_save(sim_rec_t *rec) {
                           "time_scale", nums[0], "duration", nums[1],
                           "sample_time", nums[2], "created_at", nums[3],
                           "started_at", nums[4], "ended_at", nums[5], "t", nums[6],
-                          "error", rec->error, "last", last};
-    if (bus_cmd_argv(engine->cmd, NULL, NULL, 26, argv, NULL) != 0)
+                          "error", rec->error, "last", last,
+                          "part_worker", rec->part_worker,
+                          "spec", rec->spec ? rec->spec : ""};
+    if (bus_cmd_argv(engine->cmd, NULL, NULL, 30, argv, NULL) != 0)
         LOG(LOG_WARN, "sim %s: Redis is down; its record was not saved", rec->id);
     else
         bus_cmd(engine->cmd, NULL, NULL, "ZADD %s NX %s %s", BUS_KEY_SIMS, nums[3], rec->id);
     free(last);
+}
+
+/* After Redis was away: it may have come back without its data (a Redis
+ * without persistence, restarted), so write every record again. Cheap: one
+ * pipelined HSET and ZADD per sim. */
+void registry_save_all(void) {
+    sim_rec_t *rec, *tmp;
+    HASH_ITER(hh, engine->sims, rec, tmp) registry_save(rec);
 }
 
 void registry_set_status(sim_rec_t *rec, sim_status_t status, double t,
@@ -119,6 +130,12 @@ void registry_set_status(sim_rec_t *rec, sim_status_t status, double t,
     if (error) strlcpy_pde(rec->error, error, sizeof rec->error);
     LOG(LOG_INFO, "sim %s (%s): %s%s%s", rec->id, rec->model->id, sim_status_name(status),
         rec->error[0] ? ": " : "", rec->error);
+    if (SIM_ENDED(status) && rec->model->split) cosim_ended(rec);
+    if (SIM_ENDED(status)) {
+        char ckpt[BUS_KEY_MAX];
+        bus_cmd(engine->cmd, NULL, NULL, "DEL %s",
+                bus_key(ckpt, sizeof ckpt, BUS_CKPT_KEY_FMT, rec->id));
+    }
     registry_save(rec);
     ws_notify_status(rec);
 }
@@ -143,7 +160,11 @@ static void load_one(const char *id, const redisReply *h) {
     rec->status = (sim_status_t)sim_status_parse(status);
     const char *worker = bus_field(h, "worker", NULL);
     const char *error = bus_field(h, "error", NULL);
+    const char *part_worker = bus_field(h, "part_worker", NULL);
+    const char *spec = bus_field(h, "spec", NULL);
     strlcpy_pde(rec->worker, worker ? worker : "", sizeof rec->worker);
+    strlcpy_pde(rec->part_worker, part_worker ? part_worker : "", sizeof rec->part_worker);
+    if (spec && *spec) rec->spec = xstrdup(spec);
     strlcpy_pde(rec->error, error ? error : "", sizeof rec->error);
     rec->time_scale = hash_num(h, "time_scale");
     rec->duration = hash_num(h, "duration");
@@ -217,6 +238,9 @@ json_t *registry_record_json(const sim_rec_t *rec) {
     json_object_set_new(o, "model", json_string(rec->model->id));
     json_object_set_new(o, "status", json_string(sim_status_name(rec->status)));
     json_object_set_new(o, "worker", rec->worker[0] ? json_string(rec->worker) : json_null());
+    if (rec->model->split)  /* worker runs the velocity part */
+        json_object_set_new(o, "parts", json_pack("{s:s, s:s}", "velocity", rec->worker,
+                                                  "position", rec->part_worker));
     json_object_set_new(o, "t", json_real(rec->t));
     json_object_set_new(o, "time_scale",
                         rec->time_scale > 0 ? json_real(rec->time_scale) : json_string("max"));
@@ -235,6 +259,7 @@ void registry_free_all(void) {
         HASH_DEL(engine->sims, rec);
         free(rec->values);
         free(rec->values_t);
+        free(rec->spec);
         free(rec);
     }
     engine->n_sims = 0;

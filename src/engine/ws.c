@@ -27,6 +27,7 @@
 #define WS_MAX_SUBS 32
 #define WS_MAX_MESSAGE 4096
 #define WS_MAX_QUEUED 256       /* one-off messages waiting for a slow client */
+#define WS_MAX_REFUSED 64       /* messages over the rate in a row before we close */
 
 typedef struct ws_msg {
     char *text;
@@ -48,7 +49,14 @@ struct ws_conn {
     ws_msg_t *queue;            /* one-off messages, oldest first */
     int n_queued;
     strbuf_t rx;
+    double tokens, refilled;    /* message rate: a token bucket (--ws-rate,
+                                 * --ws-burst); refilled at mono_s() */
+    int n_refused;              /* messages over the rate since the last one
+                                 * taken */
+    int rx_overflow;            /* skipping the rest of a too long message */
     struct ws_conn *prev, *next;    /* every connection */
+    ws_conn_t **slot;           /* lws's pointer to us, cleared on free so
+                                 * a CLOSED after ws_stop() finds nothing */
 };
 
 static ws_conn_t *conns;
@@ -57,12 +65,19 @@ static int timer_started;
 
 /* ---------------------------- sending ---------------------------- */
 
+/* Ask lws for a writable callback; a connection without a socket (the fuzz
+ * target's) has its messages taken with ws__next_text() instead. */
+static void conn_writable(ws_conn_t *c) {
+    if (c->wsi) lws_callback_on_writable(c->wsi);
+}
+
 static void queue_json(ws_conn_t *c, json_t *msg) {
+    PDE_ASSERT(msg);    /* every message is built from valid UTF-8 */
     if (c->n_queued >= WS_MAX_QUEUED) {
         /* A client this far behind is not reading: drop it rather than
          * hold memory for it. */
         LOG(LOG_WARN, "websocket client not reading; closing it");
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        if (c->wsi) lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         json_decref(msg);
         return;
     }
@@ -71,7 +86,7 @@ static void queue_json(ws_conn_t *c, json_t *msg) {
     json_decref(msg);
     LL_APPEND(c->queue, m);
     c->n_queued++;
-    lws_callback_on_writable(c->wsi);
+    conn_writable(c);
 }
 
 static json_t *sample_json(const sim_rec_t *rec) {
@@ -94,8 +109,9 @@ static int write_text(struct lws *wsi, const char *text) {
     return rc < (int)n ? -1 : 0;
 }
 
-/* One message per writable callback (lws allows one write each). */
-static int write_next(ws_conn_t *c) {
+/* The next message due on c: a one-off first, else a dirty subscription
+ * whose turn it is. Caller frees; NULL when nothing is due. */
+char *ws__next_text(ws_conn_t *c) {
     char *text = NULL;
     if (c->queue) {
         ws_msg_t *m = c->queue;
@@ -123,10 +139,16 @@ static int write_next(ws_conn_t *c) {
             }
         }
     }
+    return text;
+}
+
+/* One message per writable callback (lws allows one write each). */
+static int write_next(ws_conn_t *c) {
+    char *text = ws__next_text(c);
     if (!text) return 0;
     int rc = write_text(c->wsi, text);
     free(text);
-    if (rc == 0) lws_callback_on_writable(c->wsi);   /* maybe more */
+    if (rc == 0) conn_writable(c);   /* maybe more */
     return rc;
 }
 
@@ -137,7 +159,7 @@ static void on_flush(uv_timer_t *t) {
     DL_FOREACH(conns, c) {
         for (int i = 0; i < c->n_subs; i++) {
             if (c->subs[i]->sample_dirty || c->subs[i]->status_dirty) {
-                lws_callback_on_writable(c->wsi);
+                conn_writable(c);
                 break;
             }
         }
@@ -149,7 +171,7 @@ static void on_flush(uv_timer_t *t) {
 void ws_notify_sample(sim_rec_t *rec) {
     ws_sub_t *s;
     DL_FOREACH(rec->subs, s) {
-        if (!s->sample_dirty) lws_callback_on_writable(s->conn->wsi);
+        if (!s->sample_dirty) conn_writable(s->conn);
         s->sample_dirty = 1;
     }
 }
@@ -158,7 +180,7 @@ void ws_notify_status(sim_rec_t *rec) {
     ws_sub_t *s;
     DL_FOREACH(rec->subs, s) {
         s->status_dirty = 1;
-        lws_callback_on_writable(s->conn->wsi);
+        conn_writable(s->conn);
     }
 }
 
@@ -176,7 +198,15 @@ void ws_notify_input(sim_rec_t *rec, int tag) {
 static void send_error(ws_conn_t *c, const char *fmt, const char *arg) {
     char msg[256];
     snprintf(msg, sizeof msg, fmt, arg);
-    queue_json(c, json_pack("{s:s, s:s}", "type", "error", "error", msg));
+    json_t *text = json_string(msg);
+    if (!text) {
+        /* Cut inside a UTF-8 character of what the client sent: keep the
+         * message, minus those bytes. */
+        for (char *p = msg; *p; p++)
+            if ((unsigned char)*p >= 0x80) *p = '?';
+        text = json_string(msg);
+    }
+    queue_json(c, json_pack("{s:s, s:o}", "type", "error", "error", text));
 }
 
 static int find_sub(const ws_conn_t *c, const sim_rec_t *rec) {
@@ -216,8 +246,35 @@ static void subscribe(ws_conn_t *c, const char *id) {
                             registry_record_json(rec), "tags", tags));
 }
 
-static void on_message(ws_conn_t *c, const char *text) {
-    json_t *msg = json_loads(text, 0, NULL);
+/* The message rate, as a token bucket: --ws-burst at once, --ws-rate a
+ * second after that. Returns 1 when this message may be handled. */
+static int rate_take(ws_conn_t *c) {
+    double now = mono_s(), burst = engine->cfg.ws_burst;
+    c->tokens += (now - c->refilled) * engine->cfg.ws_rate;
+    if (c->tokens > burst) c->tokens = burst;
+    c->refilled = now;
+    if (c->tokens < 1) return 0;
+    c->tokens -= 1;
+    return 1;
+}
+
+/* Handle one whole message. Returns -1 when the connection is to be
+ * closed: a client that keeps sending over the rate after being told. */
+int ws__on_message(ws_conn_t *c, const char *text, size_t len) {
+    if (!rate_take(c)) {
+        if (++c->n_refused > WS_MAX_REFUSED) {
+            LOG(LOG_WARN, "websocket client kept sending over %d messages a second; "
+                "closing it", engine->cfg.ws_rate);
+            return -1;
+        }
+        char msg[160];
+        snprintf(msg, sizeof msg, "too many messages: at most %d a second (%d at once); "
+                 "this one was ignored", engine->cfg.ws_rate, engine->cfg.ws_burst);
+        send_error(c, "%s", msg);
+        return 0;
+    }
+    c->n_refused = 0;
+    json_t *msg = json_loadb(text, len, 0, NULL);
     json_t *sub = json_object_get(msg, "subscribe");
     json_t *unsub = json_object_get(msg, "unsubscribe");
     if (json_is_string(sub)) {
@@ -230,11 +287,22 @@ static void on_message(ws_conn_t *c, const char *text) {
         send_error(c, "%s", "send {\"subscribe\": \"<SimID>\"} or {\"unsubscribe\": \"<SimID>\"}");
     }
     json_decref(msg);
+    return 0;
 }
 
 /* ---------------------------- lws glue ---------------------------- */
 
-static void conn_free(ws_conn_t *c) {
+ws_conn_t *ws__conn_new(struct lws *wsi) {
+    ws_conn_t *c = xcalloc(1, sizeof *c);
+    c->wsi = wsi;
+    c->tokens = engine->cfg.ws_burst;
+    c->refilled = mono_s();
+    DL_APPEND(conns, c);
+    return c;
+}
+
+void ws__conn_free(ws_conn_t *c) {
+    if (!c) return;
     while (c->n_subs) drop_sub(c, 0);
     ws_msg_t *m, *tmp;
     LL_FOREACH_SAFE(c->queue, m, tmp) {
@@ -243,6 +311,7 @@ static void conn_free(ws_conn_t *c) {
     }
     strbuf_release(&c->rx);
     DL_DELETE(conns, c);
+    if (c->slot) *c->slot = NULL;
     free(c);
 }
 
@@ -251,9 +320,8 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ws_conn_t **s
     ws_conn_t *c = *slot;
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
-        c = *slot = xcalloc(1, sizeof *c);
-        c->wsi = wsi;
-        DL_APPEND(conns, c);
+        c = *slot = ws__conn_new(wsi);
+        c->slot = slot;
         if (!timer_started) {
             uv_timer_init(engine->loop, &flush_timer);
             uv_timer_start(&flush_timer, on_flush, 100, 100);
@@ -262,21 +330,32 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ws_conn_t **s
         return 0;
     case LWS_CALLBACK_RECEIVE:
         if (!c) return -1;
-        if (c->rx.len + len > WS_MAX_MESSAGE) {
-            send_error(c, "%s", "message too long");
+        if (!c->rx_overflow && c->rx.len + len > WS_MAX_MESSAGE) {
+            send_error(c, "%s", "message too long: at most 4096 bytes");
             strbuf_reset(&c->rx);
-            return 0;
+            c->rx_overflow = 1;
         }
-        strbuf_append(&c->rx, in, len);
+        if (!c->rx_overflow) strbuf_append(&c->rx, in, len);
         if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-            on_message(c, c->rx.data);
+            if (c->rx_overflow) {
+                /* Its tail is not a message of its own. */
+                c->rx_overflow = 0;
+                return 0;
+            }
+            int rc = ws__on_message(c, c->rx.data, c->rx.len);
             strbuf_reset(&c->rx);
+            if (rc < 0) {
+                static const char why[] = "message rate exceeded";
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                                 (unsigned char *)why, sizeof why - 1);
+                return -1;
+            }
         }
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c ? write_next(c) : 0;
     case LWS_CALLBACK_CLOSED:
-        if (c) conn_free(c);
+        ws__conn_free(c);
         *slot = NULL;
         return 0;
     default:
@@ -285,7 +364,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, ws_conn_t **s
 }
 
 void ws_stop(void) {
-    while (conns) conn_free(conns);
+    while (conns) ws__conn_free(conns);
     if (timer_started) {
         uv_timer_stop(&flush_timer);
         uv_close((uv_handle_t *)&flush_timer, NULL);

@@ -26,6 +26,9 @@
  *   points_dropped. Only a backend that stays down, or slower than the
  *   samplers, for long reaches this. A backlog makes transactions bigger
  *   (up to HIST_TXN_POINTS), which is what lets the writer catch up.
+ * - An outage is logged when it starts, every HIST_REMIND_S while it lasts
+ *   and when it ends, not at every retry; points dropped for a full buffer
+ *   at most every HIST_REMIND_S too.
  * - hist_flush() ends the gather wait and any backoff once; hist_close()
  *   stores what is queued, and gives up only if that last attempt fails. */
 #include "historian/hist.h"
@@ -52,6 +55,7 @@
 #define HIST_BATCH_MIN_CAP 64
 #define HIST_RATE_WINDOW_S 10.0  /* write_rate is measured over this */
 #define HIST_RATE_SAMPLES 32     /* snapshots kept for it */
+#define HIST_REMIND_S 60.0       /* an outage is logged again this often */
 
 struct hist {
     const hist_backend_ops_t *ops;
@@ -192,12 +196,15 @@ static void *writer_main(void *arg) {
     hist_t *h = arg;
     held_t held = {0};
     double backoff = 0, retry_at = 0;
+    double failing_since = 0, reminded_at = 0;  /* mono_s(); 0: not failing */
     uint64_t dropped_logged = 0;
+    double dropped_logged_at = 0;   /* mono_s(); at most every HIST_REMIND_S */
     char err[sizeof h->last_error] = "";
 
     pthread_mutex_lock(&h->mu);
     for (;;) {
-        if (h->points_dropped != dropped_logged) {
+        if (h->points_dropped != dropped_logged &&
+            (dropped_logged_at == 0 || mono_s() - dropped_logged_at >= HIST_REMIND_S)) {
             uint64_t dropped = h->points_dropped;
             pthread_mutex_unlock(&h->mu);
             LOG(LOG_ERROR,
@@ -205,6 +212,7 @@ static void *writer_main(void *arg) {
                 "points dropped so far",
                 (unsigned long long)dropped);
             dropped_logged = dropped;
+            dropped_logged_at = mono_s();
             pthread_mutex_lock(&h->mu);
             continue;
         }
@@ -260,13 +268,23 @@ static void *writer_main(void *arg) {
         pthread_mutex_unlock(&h->mu);
 
         batch_list_free(done);
-        if (rc != 0 && !stop_now)
-            LOG(LOG_WARN,
-                "historian: write failed (%s); keeping %llu points, next "
+        /* An outage is logged when it starts, every HIST_REMIND_S while it
+         * lasts and when it ends; each attempt in between only at debug. */
+        double now = mono_s();
+        if (rc != 0 && !stop_now) {
+            int remind = failing_since == 0 || now - reminded_at >= HIST_REMIND_S;
+            if (failing_since == 0) failing_since = now;
+            if (remind) reminded_at = now;
+            LOG(remind ? LOG_WARN : LOG_DEBUG,
+                "historian: write failed (%s)%s; keeping %llu points, next "
                 "attempt in %.1f s",
-                err, (unsigned long long)buffered, backoff);
-        else if (recovered)
-            LOG(LOG_INFO, "historian: writing again after failures");
+                err, failing_since < now ? ", still" : "",
+                (unsigned long long)buffered, backoff);
+        } else if (recovered) {
+            LOG(LOG_INFO, "historian: writing again after %.1f s of failures",
+                now - failing_since);
+            failing_since = 0;
+        }
 
         pthread_mutex_lock(&h->mu);
         if (stop_now) break;
@@ -415,6 +433,22 @@ int hist_submit(hist_t *h, hist_batch_t *b) {
         pthread_cond_signal(&h->wake);
     pthread_mutex_unlock(&h->mu);
     return 0;
+}
+
+uint64_t hist_submitted(hist_t *h) {
+    if (!h) return 0;
+    pthread_mutex_lock(&h->mu);
+    uint64_t seq = h->seq_submitted;
+    pthread_mutex_unlock(&h->mu);
+    return seq;
+}
+
+uint64_t hist_committed(hist_t *h) {
+    if (!h) return 0;
+    pthread_mutex_lock(&h->mu);
+    uint64_t seq = h->seq_committed;
+    pthread_mutex_unlock(&h->mu);
+    return seq;
 }
 
 int hist_flush(hist_t *h) {

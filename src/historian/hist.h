@@ -59,6 +59,15 @@ hist_t *hist_open(const char *spec, const char *data_dir, char *err,
  * when h or b is NULL. */
 int hist_submit(hist_t *h, hist_batch_t *b);
 
+/* Sequence numbers of batches: hist_submitted() is that of the newest batch
+ * hist_submit() accepted (1, 2, ...; 0 before any), hist_committed() the
+ * newest up to which every batch is stored (for influx: in its journal).
+ * One thread submitting can so learn when what it handed over is safe: the
+ * engine acknowledges pde:out entries to Redis only then, so an engine
+ * killed with points still in memory reads them again when restarted. */
+uint64_t hist_submitted(hist_t *h);
+uint64_t hist_committed(hist_t *h);
+
 /* Wait until everything submitted so far is committed (or has failed). Cuts
  * the writer's gather wait and retry backoff short once. Returns 0 when all
  * of it is stored, PDE_EDB when an attempt to store it failed (the points

@@ -32,6 +32,7 @@
 
 #define LTI_MAX_FILE_BYTES (16 << 20)
 #define LTI_MAX_NAME 64
+#define LTI_MAX_DEAD_TIME_S 1e9     /* as long as the longest run (about 31 years) */
 
 typedef enum { LTI_TRANSFER_FUNCTIONS, LTI_STATE_SPACE } lti_kind_t;
 
@@ -580,6 +581,25 @@ static int parse_state_space(parser_t *ps, lti_model_t *l, json_t *ss) {
     return 0;
 }
 
+/* Dead times are given in the file's time_unit; in seconds they must be
+ * finite and bounded: 1e308 minutes overflows to infinity, which a delay
+ * line refuses by aborting the process that runs the model. */
+static int check_dead_times(parser_t *ps, const lti_model_t *l, double time_unit) {
+    for (int k = 0; k < l->model.n_delays; k++) {
+        double seconds = l->delays[k].dead_time * time_unit;
+        if (isfinite(seconds) && seconds <= LTI_MAX_DEAD_TIME_S) continue;
+        char field[160];
+        if (l->kind == LTI_TRANSFER_FUNCTIONS)
+            snprintf(field, sizeof field, "transfer_functions[%d][%d].dead_time",
+                     l->paths[k].output, l->paths[k].input);
+        else
+            snprintf(field, sizeof field, "state_space.dead_times[%d]", k);
+        return problem(ps, field, "must be at most %g s (%g in this file's time_unit)",
+                       LTI_MAX_DEAD_TIME_S, LTI_MAX_DEAD_TIME_S / time_unit);
+    }
+    return 0;
+}
+
 static int parse_model(parser_t *ps, lti_model_t *l, json_t *root) {
     if (!json_is_object(root)) return problem(ps, "", "must be a JSON object describing one model");
     if (only_fields(ps, root, "", top_fields)) return -1;
@@ -612,6 +632,7 @@ static int parse_model(parser_t *ps, lti_model_t *l, json_t *root) {
                           : "missing: give transfer_functions or state_space");
     if (tf ? parse_transfer_functions(ps, l, tf) : parse_state_space(ps, l, ss)) return -1;
     l->kind = tf ? LTI_TRANSFER_FUNCTIONS : LTI_STATE_SPACE;
+    if (check_dead_times(ps, l, time_unit)) return -1;
 
     model_t *m = &l->model;
     m->id = own_string(l, id);

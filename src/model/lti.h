@@ -46,7 +46,8 @@
  *   "lead": τa                    optional numerator time constant, may be
  *                                 negative (inverse response); not with a
  *                                 pure gain
- *   "dead_time": θ                optional, >= 0, exact (no Padé)
+ *   "dead_time": θ                optional, >= 0 and at most 1e9 s, exact
+ *                                 (no Padé)
  * State-space: dx/dt = A·x + B·(u(t − θ) − u_nominal),
  * y = y_nominal + C·x + D·(u(t − θ) − u_nominal), one dead time θ per input.
  * Every model starts at the steady state of its initial inputs (for a

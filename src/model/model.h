@@ -113,6 +113,13 @@ struct model {
     const void *data;       /* private to data-file models */
     /* Optional (NULL for most models): see model_sync_t above. */
     void (*sync)(const model_t *m, const model_sync_t *ev);
+    /* Optional: simulated seconds a sim runs when the start does not say;
+     * 0 means the engine's default (24 h). */
+    double default_duration;
+    /* 1: co-simulated in parts on several workers that exchange coupling
+     * variables over Redis streams (src/cosim/); such a model has no states
+     * here and sim.h refuses to run it. */
+    int split;
 };
 
 #define MODEL_N_TAGS(m) ((m)->n_inputs + (m)->n_outputs)

@@ -18,6 +18,7 @@ static const model_t *const builtin[] = {
     &model_ethylene_oxidation,
     &model_quadruple_tank,
     &model_cstr,
+    &model_spring_damper_split,
 };
 #define N_BUILTIN ((int)(sizeof builtin / sizeof builtin[0]))
 
@@ -111,7 +112,7 @@ static int delays_are_valid(const model_t *m) {
 
 static int dynamics_are_valid(const model_t *m) {
     return m->n_states >= 0 && (m->n_states == 0 || m->rhs) &&
-           (m->n_outputs == 0 || m->outputs) && isfinite(m->time_unit) &&
+           (m->n_outputs == 0 || m->outputs || m->split) && isfinite(m->time_unit) &&
            m->time_unit > 0 && isfinite(m->step) && m->step > 0 && isfinite(m->rtol) &&
            m->rtol >= 0 && isfinite(m->atol) && m->atol >= 0;
 }

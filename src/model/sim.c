@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/err.h"
 #include "common/util.h"
 #include "solver/delay.h"
@@ -66,7 +68,7 @@ static int param_in_range(const model_t *m, int i, double value) {
 /* What sim_new() relies on; model_register() checks the rest of a
  * descriptor. */
 static int start_is_valid(const model_t *m, const double *inputs, const double *params) {
-    if (!m || m->n_states < 0 || (m->n_states > 0 && !m->rhs) ||
+    if (!m || m->split || m->n_states < 0 || (m->n_states > 0 && !m->rhs) ||
         (m->n_outputs > 0 && !m->outputs) || !isfinite(m->time_unit) ||
         !(m->time_unit > 0) || !isfinite(m->step) || !(m->step > 0))
         return 0;
@@ -159,8 +161,8 @@ static ode_t *make_solver(sim_t *s) {
 /* Besides a solver that cannot start, refuses (NULL) inputs or parameters
  * that are not finite or outside their ranges, as sim_set_input() would,
  * and an initial state that is not finite. */
-sim_t *sim_new(const model_t *m, const double *inputs, const double *params) {
-    if (!start_is_valid(m, inputs, params)) return NULL;
+/* An instance with room for everything and nothing set. */
+static sim_t *sim_alloc(const model_t *m) {
     sim_t *s = xcalloc(1, sizeof *s);
     s->model = m;
     s->x = xcalloc((size_t)m->n_states, sizeof *s->x);
@@ -169,6 +171,13 @@ sim_t *sim_new(const model_t *m, const double *inputs, const double *params) {
     s->ud = xcalloc((size_t)m->n_delays, sizeof *s->ud);
     s->p = xcalloc((size_t)m->n_params, sizeof *s->p);
     s->lines = xcalloc((size_t)m->n_delays, sizeof *s->lines);
+    s->io = (model_io_t){.u = s->u, .ud = s->ud, .p = s->p};
+    return s;
+}
+
+sim_t *sim_new(const model_t *m, const double *inputs, const double *params) {
+    if (!start_is_valid(m, inputs, params)) return NULL;
+    sim_t *s = sim_alloc(m);
     for (int i = 0; i < m->n_inputs; i++) s->u[i] = inputs ? inputs[i] : m->tags[i].def;
     for (int i = 0; i < m->n_params; i++) s->p[i] = params ? params[i] : m->params[i].value;
     sync_model(s, MODEL_SYNC_START, -1, 0.0);
@@ -178,7 +187,6 @@ sim_t *sim_new(const model_t *m, const double *inputs, const double *params) {
         s->lines[k] = delay_new(dead_time_seconds(m, k), u0);
         s->ud[k] = u0;
     }
-    s->io = (model_io_t){.u = s->u, .ud = s->ud, .p = s->p};
     if (m->initial_state) m->initial_state(m, &s->io, s->x);
     if (!state_is_finite(s)) goto fail;
     track_driven_inputs(s);
@@ -300,4 +308,96 @@ double sim_input(const sim_t *s, int i) {
 void sim_outputs(const sim_t *s, double *y) {
     const model_t *m = s->model;
     if (m->n_outputs > 0) m->outputs(m, s->t / m->time_unit, s->x, &s->io, y);
+}
+
+/* ---------------------------- checkpoints ---------------------------- */
+
+static json_t *reals(const double *v, int n) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+char *sim_checkpoint(const sim_t *s) {
+    const model_t *m = s->model;
+    json_t *lines = json_array();
+    for (int k = 0; k < m->n_delays; k++) {
+        json_t *changes = json_array();
+        for (int c = 0; c < delay_pending(s->lines[k]); c++) {
+            double when, value;
+            delay_change(s->lines[k], c, &when, &value);
+            json_array_append_new(changes, json_pack("[f, f]", when, value));
+        }
+        json_array_append_new(lines, json_pack("{s:f, s:o}", "settled",
+                                               delay_settled(s->lines[k]), "changes", changes));
+    }
+    json_t *o = json_pack("{s:s, s:f, s:o, s:o, s:o, s:o}", "model", m->id, "t", s->t, "x",
+                          reals(s->x, m->n_states), "u", reals(s->u, m->n_inputs), "p",
+                          reals(s->p, m->n_params), "lines", lines);
+    /* 17 digits: the restored instance has the very same doubles. */
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    PDE_ASSERT(text);
+    return text;
+}
+
+/* Read n finite numbers from array a into v; 0 or -1. */
+static int read_reals(const json_t *a, double *v, int n) {
+    if (!json_is_array(a) || (int)json_array_size(a) != n) return -1;
+    for (int i = 0; i < n; i++) {
+        json_t *e = json_array_get(a, (size_t)i);
+        if (!json_is_number(e) || !isfinite(json_number_value(e))) return -1;
+        v[i] = json_number_value(e);
+    }
+    return 0;
+}
+
+/* Rebuild the delay lines from a checkpoint's "lines"; 0 or -1. */
+static int restore_lines(sim_t *s, const json_t *lines) {
+    const model_t *m = s->model;
+    if (!json_is_array(lines) || (int)json_array_size(lines) != m->n_delays) return -1;
+    for (int k = 0; k < m->n_delays; k++) {
+        json_t *line = json_array_get(lines, (size_t)k);
+        double change[2], last_t = -INFINITY;
+        json_t *settled = json_object_get(line, "settled");
+        json_t *changes = json_object_get(line, "changes");
+        if (!json_is_number(settled) || !isfinite(json_number_value(settled))) return -1;
+        s->lines[k] = delay_new(dead_time_seconds(m, k), json_number_value(settled));
+        if (!json_is_array(changes)) return -1;
+        for (size_t c = 0; c < json_array_size(changes); c++) {
+            if (read_reals(json_array_get(changes, c), change, 2) != 0 || change[0] < last_t)
+                return -1;
+            delay_record(s->lines[k], change[0], change[1]);
+            last_t = change[0];
+        }
+    }
+    return 0;
+}
+
+sim_t *sim_restore(const model_t *m, const char *checkpoint) {
+    json_t *o = json_loads(checkpoint, 0, NULL);
+    json_t *model = json_object_get(o, "model"), *t = json_object_get(o, "t");
+    sim_t *s = NULL;
+    if (!m || m->split || !json_is_string(model) || strcmp(json_string_value(model), m->id) ||
+        !json_is_number(t) || !(json_number_value(t) >= 0) || !isfinite(json_number_value(t)))
+        goto fail;
+    s = sim_alloc(m);
+    s->t = json_number_value(t);
+    if (read_reals(json_object_get(o, "x"), s->x, m->n_states) ||
+        read_reals(json_object_get(o, "u"), s->u, m->n_inputs) ||
+        read_reals(json_object_get(o, "p"), s->p, m->n_params) ||
+        restore_lines(s, json_object_get(o, "lines")) || !start_is_valid(m, s->u, s->p))
+        goto fail;
+    for (int k = 0; k < m->n_delays; k++) s->ud[k] = delay_value_at(s->lines[k], s->t);
+    track_driven_inputs(s);
+    if (m->n_states > 0) {
+        s->ode = make_solver(s);
+        if (!s->ode || ode_reset(s->ode, s->t, s->x) != 0) goto fail;
+    }
+    json_decref(o);
+    return s;
+fail:
+    json_decref(o);
+    sim_free(s);
+    return NULL;
 }

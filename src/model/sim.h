@@ -42,4 +42,13 @@ void sim_outputs(const sim_t *s, double *y);
 /* The state vector (n_states), for checkpoints and tests. */
 const double *sim_state(const sim_t *s);
 
+/* Everything needed to carry on elsewhere: time, states, inputs,
+ * parameters and the inputs still travelling through dead times, as JSON
+ * (caller frees). */
+char *sim_checkpoint(const sim_t *s);
+/* An instance that carries on from a checkpoint of model m (its integrator
+ * starts afresh there), or NULL if the checkpoint is not one of m's or is
+ * damaged; nothing is allocated then. */
+sim_t *sim_restore(const model_t *m, const char *checkpoint);
+
 #endif

@@ -51,6 +51,14 @@ static delay_change_t *change_at(const delay_line_t *line, int k) {
     return &line->changes[(line->head + k) % line->capacity];
 }
 
+double delay_settled(const delay_line_t *line) { return line->settled; }
+
+void delay_change(const delay_line_t *line, int k, double *t, double *value) {
+    PDE_ASSERT(k >= 0 && k < line->n_changes);
+    *t = change_at(line, k)->t;
+    *value = change_at(line, k)->value;
+}
+
 /* When change c shows at the line's output. Computed in one place so the
  * segment ends the simulation stops at and the instants value_at switches
  * at are the same double. */

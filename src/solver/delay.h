@@ -48,4 +48,11 @@ void delay_prune(delay_line_t *line, double t);
 /* Changes still held (for tests and checks of the pruning). */
 int delay_pending(const delay_line_t *line);
 
+/* For checkpoints: the value the line gives once every pending change has
+ * taken effect is rebuilt from the settled value (what it gives before the
+ * oldest pending change) and the pending changes, oldest first (k from 0
+ * to delay_pending() - 1), recorded again with delay_record(). */
+double delay_settled(const delay_line_t *line);
+void delay_change(const delay_line_t *line, int k, double *t, double *value);
+
 #endif

@@ -34,7 +34,9 @@ static void apply_set(worker_t *w, const redisReply *fields) {
     wsim_t *ws = NULL;
     HASH_FIND_STR(w->sims, sim, ws);
     if (!ws) {
-        send_ack(w, req, sim, tag, NAN, 0, "the simulation is not running");
+        double value = strtod(value_str, NULL), in_force = NAN, t = 0;
+        const char *error = parts_set_input(w, sim, tag, value, &in_force, &t);
+        send_ack(w, req, sim, tag, in_force, t, error);
         return;
     }
     double t = sim_time(ws->sim);
@@ -65,6 +67,9 @@ static void apply_entry(const char *stream, const char *id,
         wsim_t *ws = NULL;
         if (sim) HASH_FIND_STR(w->sims, sim, ws);
         if (ws) worker_end_sim(w, ws, "stopped", "");
+        if (sim) parts_stop(w, sim);
+    } else if (type && strcmp(type, BUS_CTL_PART) == 0) {
+        parts_start(w, fields);
     } else {
         LOG(LOG_WARN, "control %s: unknown entry skipped", id);
     }
@@ -85,7 +90,10 @@ static void on_control(bus_conn_t *c, redisReply *reply, void *arg) {
 }
 
 void worker_read_control(worker_t *w) {
-    if (w->stopping || w->ctl_reading || !bus_conn_is_up(w->ctl)) return;
+    /* Not while cmd is down (just after Redis came back): the ack and
+     * XACK of what it reads would be lost. Its coming up re-arms this. */
+    if (w->stopping || w->ctl_reading || !bus_conn_is_up(w->ctl) || !bus_conn_is_up(w->cmd))
+        return;
     const char *argv[] = {"XREADGROUP", "GROUP", BUS_GROUP_CTL, w->id,
                           "COUNT", CTL_PER_READ, "BLOCK", CTL_BLOCK_MS,
                           "STREAMS", w->ctl_stream, ">"};

@@ -1,5 +1,6 @@
 /* jobs.c - claims start jobs from pde:jobs (consumer group "workers") while
  * this worker has room, and starts them. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -26,12 +27,13 @@ static void start_entry(const char *stream, const char *id,
     (void)stream;
     const char *sim = bus_field(fields, "sim", NULL);
     const char *spec = bus_field(fields, "spec", NULL);
-    if (sim && spec && bus_id_valid(sim))
-        worker_start_sim(w, sim, spec);
-    else
+    const char *resume_after = bus_field(fields, "resume_after", NULL);
+    if (sim && spec && bus_id_valid(sim)) {
+        worker_start_sim(w, id, sim, spec, resume_after ? strtod(resume_after, NULL) : -1);
+    } else {
         LOG(LOG_WARN, "job %s: malformed entry skipped", id);
-    bus_cmd(w->cmd, NULL, NULL, "XACK %s %s %s", BUS_STREAM_JOBS,
-            BUS_GROUP_WORKERS, id);
+        worker_job_done(w, id);
+    }
     ctx->n++;
 }
 
@@ -52,6 +54,10 @@ static void on_reclaimed(bus_conn_t *c, redisReply *reply, void *arg) {
     if (ctx.n) LOG(LOG_WARN, "took over %d start job(s) claimed by a worker that died", ctx.n);
 }
 
+void worker_job_done(worker_t *w, const char *job_id) {
+    bus_cmd(w->cmd, NULL, NULL, "XACK %s %s %s", BUS_STREAM_JOBS, BUS_GROUP_WORKERS, job_id);
+}
+
 void worker_reclaim_jobs(worker_t *w) {
     if (w->stopping || w->n_sims >= w->cfg.capacity) return;
     bus_cmd(w->cmd, on_reclaimed, w, "XAUTOCLAIM %s %s %s %s 0-0 COUNT 16", BUS_STREAM_JOBS,
@@ -63,7 +69,9 @@ static void on_jobs_retry(uv_timer_t *t) {
 }
 
 void worker_read_jobs(worker_t *w) {
-    if (w->stopping || w->jobs_reading || !bus_conn_is_up(w->jobs)) return;
+    /* Not while cmd is down: the "running" report would be lost. */
+    if (w->stopping || w->jobs_reading || !bus_conn_is_up(w->jobs) || !bus_conn_is_up(w->cmd))
+        return;
     int room = w->cfg.capacity - w->n_sims;
     if (room <= 0) {
         /* Full: look again later rather than claim a job we cannot run. */

@@ -24,19 +24,37 @@ static void on_group_created(bus_conn_t *c, redisReply *reply, void *arg) {
         LOG(LOG_WARN, "creating a consumer group: %s", reply->str);
 }
 
+/* The engine gave up on us while we hung, and moved our sims elsewhere:
+ * they are no longer ours to run or report. */
+static void on_fenced(bus_conn_t *c, redisReply *reply, void *arg) {
+    (void)c;
+    worker_t *w = arg;
+    if (!reply || reply->type != REDIS_REPLY_STRING) return;
+    LOG(LOG_WARN, "the engine gave this worker up for lost (it did not heartbeat in time) "
+                  "and moved its %d simulation(s) and %d part(s): dropping them", w->n_sims,
+        w->n_parts);
+    worker_drop_all(w);
+}
+
 static void heartbeat(worker_t *w) {
     char value[256];
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     snprintf(value, sizeof value,
-             "{\"pid\":%d,\"host\":\"%s\",\"sims\":%d,\"capacity\":%d}",
-             (int)getpid(), host, w->n_sims, w->cfg.capacity);
+             "{\"pid\":%d,\"host\":\"%s\",\"sims\":%d,\"parts\":%d,\"capacity\":%d}",
+             (int)getpid(), host, w->n_sims, w->n_parts, w->cfg.capacity);
+    /* A fence left for an earlier process with our id is not ours. */
+    if (w->heartbeats == 0)
+        bus_cmd(w->cmd, NULL, NULL, "DEL %s", w->fenced_key);
+    else
+        bus_cmd(w->cmd, on_fenced, w, "GETDEL %s", w->fenced_key);
     bus_cmd(w->cmd, NULL, NULL, "SET %s %s EX %s", w->heartbeat_key, value, HEARTBEAT_TTL);
     bus_cmd(w->cmd, NULL, NULL, "SADD %s %s", BUS_KEY_WORKERS, w->id);
     /* Re-arm the reads if an error reply (e.g. a group not made yet)
      * ended them. */
     worker_read_jobs(w);
     worker_read_control(w);
+    parts_read(w);
     if (w->heartbeats++ % 10 == 0) worker_reclaim_jobs(w);
 }
 
@@ -59,6 +77,12 @@ static void on_jobs_state(bus_conn_t *c, int up, void *arg) {
     (void)c;
     w->jobs_reading = 0;
     if (up) worker_read_jobs(w);
+}
+
+static void on_part_reader_state(bus_conn_t *c, int up, void *arg) {
+    worker_t *w = arg;
+    w->part_reading[c == w->part_reader[COSIM_VELOCITY] ? COSIM_VELOCITY : COSIM_POSITION] = 0;
+    if (up) parts_read(w);
 }
 
 static void on_ctl_state(bus_conn_t *c, int up, void *arg) {
@@ -144,6 +168,7 @@ int main(int argc, char **argv) {
     }
     bus_key(w->ctl_stream, sizeof w->ctl_stream, BUS_CTL_STREAM_FMT, w->id);
     bus_key(w->heartbeat_key, sizeof w->heartbeat_key, BUS_WORKER_KEY_FMT, w->id);
+    bus_key(w->fenced_key, sizeof w->fenced_key, BUS_FENCED_KEY_FMT, w->id);
     LOG(LOG_INFO, "worker %s joining redis %s:%d (capacity %d)", w->id, host, port,
         w->cfg.capacity);
 
@@ -161,6 +186,10 @@ int main(int argc, char **argv) {
     w->cmd = bus_conn_new(w->loop, host, port, "cmd", on_cmd_state, w);
     w->jobs = bus_conn_new(w->loop, host, port, "jobs", on_jobs_state, w);
     w->ctl = bus_conn_new(w->loop, host, port, "ctl", on_ctl_state, w);
+    w->part_reader[COSIM_VELOCITY] =
+        bus_conn_new(w->loop, host, port, "velocity parts", on_part_reader_state, w);
+    w->part_reader[COSIM_POSITION] =
+        bus_conn_new(w->loop, host, port, "position parts", on_part_reader_state, w);
     uv_timer_start(&w->tick, worker_tick, (uint64_t)w->cfg.tick_ms, (uint64_t)w->cfg.tick_ms);
     uv_timer_start(&w->heartbeat, on_heartbeat, HEARTBEAT_MS, HEARTBEAT_MS);
 
@@ -169,6 +198,9 @@ int main(int argc, char **argv) {
     bus_conn_free(w->cmd);
     bus_conn_free(w->jobs);
     bus_conn_free(w->ctl);
+    bus_conn_free(w->part_reader[COSIM_VELOCITY]);
+    bus_conn_free(w->part_reader[COSIM_POSITION]);
+    parts_free_all(w);
     uv_walk(w->loop, close_walk, NULL);
     uv_run(w->loop, UV_RUN_DEFAULT);
     uv_loop_close(w->loop);

@@ -25,7 +25,7 @@
 /* Share of a tick the worker may spend computing before it yields to I/O. */
 #define TICK_BUSY_SHARE 0.7
 
-static void flush_samples(worker_t *w) {
+void worker_flush_samples(worker_t *w) {
     if (w->samples.len == 0) return;
     const char *argv[] = {"XADD", BUS_STREAM_OUT, "MAXLEN", "~", BUS_OUT_MAXLEN, "*",
                           "type", BUS_OUT_SAMPLES, "worker", w->id,
@@ -44,7 +44,7 @@ void worker_report_status(worker_t *w, const char *sim_id, const char *status,
                           double t, const char *error) {
     /* Samples first, so the engine never sees a sim end before its last
      * samples. */
-    flush_samples(w);
+    worker_flush_samples(w);
     char t_str[32];
     snprintf(t_str, sizeof t_str, "%.17g", t);
     const char *argv[] = {"XADD", BUS_STREAM_OUT, "MAXLEN", "~", BUS_OUT_MAXLEN, "*",
@@ -93,65 +93,188 @@ static int overlay(const char *json, const char *what, int n,
 static const char *input_name(const model_t *m, int i) { return m->tags[i].name; }
 static const char *param_name(const model_t *m, int i) { return m->params[i].name; }
 
-void worker_start_sim(worker_t *w, const char *sim_id, const char *spec) {
-    wsim_t *ws = NULL;
-    HASH_FIND_STR(w->sims, sim_id, ws);
-    if (ws) return;     /* delivered twice: already running here */
+/* What a start job asks for, checked. */
+typedef struct start {
+    worker_t *w;
+    char job_id[48];
+    char sim[BUS_ID_MAX];
+    bus_job_t job;
+    const model_t *m;
+    double *inputs, *params;
+    double resume_after;        /* < 0: a fresh start */
+} start_t;
 
-    bus_job_t job = {0};
-    char err[160] = "";
-    const model_t *m = NULL;
-    double *inputs = NULL, *params = NULL;
-    sim_t *sim = NULL;
-    if (bus_job_decode(spec, &job) != 0) {
-        snprintf(err, sizeof err, "malformed start job");
+static void start_free(start_t *st) {
+    bus_job_release(&st->job);
+    free(st->inputs);
+    free(st->params);
+    free(st);
+}
+
+/* Done with st, started or not: the job is acknowledged. */
+static void start_done(start_t *st) {
+    worker_job_done(st->w, st->job_id);
+    start_free(st);
+}
+
+/* Decode and check a job; NULL with err on a bad one. */
+static start_t *start_new(worker_t *w, const char *job_id, const char *sim_id,
+                          const char *spec, double resume_after, char *err, size_t err_len) {
+    start_t *st = xcalloc(1, sizeof *st);
+    st->w = w;
+    strlcpy_pde(st->job_id, job_id, sizeof st->job_id);
+    strlcpy_pde(st->sim, sim_id, sizeof st->sim);
+    st->resume_after = resume_after;
+    if (bus_job_decode(spec, &st->job) != 0) {
+        snprintf(err, err_len, "malformed start job");
         goto fail;
     }
-    m = model_find(job.model);
-    if (!m) {
-        snprintf(err, sizeof err, "model '%s' is not known to worker %s", job.model, w->id);
+    const model_t *m = st->m = model_find(st->job.model);
+    if (!m || m->split) {
+        snprintf(err, err_len, "model '%s' is not known to worker %s", st->job.model, w->id);
         goto fail;
     }
-    if (!(job.sample_time > 0) || !(job.duration > 0) || !(job.time_scale >= 0)) {
-        snprintf(err, sizeof err, "bad duration, sample time or time scale");
+    if (!(st->job.sample_time > 0) || !(st->job.duration > 0) || !(st->job.time_scale >= 0)) {
+        snprintf(err, err_len, "bad duration, sample time or time scale");
         goto fail;
     }
-    inputs = xcalloc((size_t)m->n_inputs + 1, sizeof *inputs);
-    params = xcalloc((size_t)m->n_params + 1, sizeof *params);
-    for (int i = 0; i < m->n_inputs; i++) inputs[i] = m->tags[i].def;
-    for (int i = 0; i < m->n_params; i++) params[i] = m->params[i].value;
-    if (overlay(job.inputs_json, "input", m->n_inputs, input_name, m, inputs, err, sizeof err) ||
-        overlay(job.params_json, "parameter", m->n_params, param_name, m, params, err, sizeof err))
+    st->inputs = xcalloc((size_t)m->n_inputs + 1, sizeof *st->inputs);
+    st->params = xcalloc((size_t)m->n_params + 1, sizeof *st->params);
+    for (int i = 0; i < m->n_inputs; i++) st->inputs[i] = m->tags[i].def;
+    for (int i = 0; i < m->n_params; i++) st->params[i] = m->params[i].value;
+    if (overlay(st->job.inputs_json, "input", m->n_inputs, input_name, m, st->inputs, err,
+                err_len) ||
+        overlay(st->job.params_json, "parameter", m->n_params, param_name, m, st->params, err,
+                err_len))
         goto fail;
-    sim = sim_new(m, inputs, params);
-    if (!sim) {
-        snprintf(err, sizeof err, "the solver could not start from these inputs and parameters");
-        goto fail;
-    }
-    ws = xcalloc(1, sizeof *ws);
-    strlcpy_pde(ws->id, sim_id, sizeof ws->id);
+    return st;
+fail:
+    start_free(st);
+    return NULL;
+}
+
+/* Run sim (taken over) as st says, from sample next_sample on. */
+static void add_sim(worker_t *w, const start_t *st, sim_t *sim, long next_sample) {
+    wsim_t *ws = xcalloc(1, sizeof *ws);
+    strlcpy_pde(ws->id, st->sim, sizeof ws->id);
     ws->sim = sim;
-    ws->model = m;
-    ws->time_scale = job.time_scale;
-    ws->duration = job.duration;
-    ws->sample_time = job.sample_time;
+    ws->model = st->m;
+    ws->time_scale = st->job.time_scale;
+    ws->duration = st->job.duration;
+    ws->sample_time = st->job.sample_time;
+    ws->next_sample = next_sample;
+    ws->emit_after = st->resume_after;
+    ws->t_anchor = sim_time(sim);
     ws->mono_anchor = mono_s();
     ws->wall_anchor_ns = wall_ns();
+    /* Spread the checkpoints of sims started together over the interval. */
+    ws->next_checkpoint = ws->mono_anchor + WORKER_CHECKPOINT_S * rand() / RAND_MAX;
     HASH_ADD_STR(w->sims, id, ws);
     w->n_sims++;
-    LOG(LOG_INFO, "sim %s: running %s (time scale %g, duration %g s, sample time %g s)",
-        sim_id, m->id, job.time_scale, job.duration, job.sample_time);
-    worker_report_status(w, sim_id, "running", 0, "");
-    free(inputs);
-    free(params);
-    bus_job_release(&job);
-    return;
-fail:
-    LOG(LOG_WARN, "sim %s: cannot start: %s", sim_id, err);
-    worker_report_status(w, sim_id, "failed", 0, err);
-    free(inputs);
-    free(params);
-    bus_job_release(&job);
+    LOG(LOG_INFO, "sim %s: running %s from t = %g s (time scale %g, duration %g s, sample "
+                  "time %g s)", ws->id, st->m->id, sim_time(sim), ws->time_scale,
+        ws->duration, ws->sample_time);
+    worker_report_status(w, ws->id, "running", sim_time(sim), "");
+}
+
+static void start_fresh(worker_t *w, start_t *st) {
+    sim_t *sim = sim_new(st->m, st->inputs, st->params);
+    if (sim) {
+        add_sim(w, st, sim, 0);
+    } else {
+        LOG(LOG_WARN, "sim %s: cannot start: the solver could not start", st->sim);
+        worker_report_status(w, st->sim, "failed", 0,
+                             "the solver could not start from these inputs and parameters");
+    }
+    start_done(st);
+}
+
+/* The checkpoint's HGETALL answer: carry on from it, or from the start if
+ * there is none (the sim moved before its first one). */
+static void on_checkpoint(bus_conn_t *c, redisReply *reply, void *arg) {
+    (void)c;
+    start_t *st = arg;
+    worker_t *w = st->w;
+    if (!reply) {           /* Redis went away: the job stays pending */
+        start_free(st);
+        return;
+    }
+    const char *state = bus_field(reply, "state", NULL);
+    const char *next = bus_field(reply, "next_sample", NULL);
+    wsim_t *ws = NULL;
+    HASH_FIND_STR(w->sims, st->sim, ws);
+    if (ws) {               /* delivered twice: already running here */
+        start_done(st);
+        return;
+    }
+    sim_t *sim = state && next ? sim_restore(st->m, state) : NULL;
+    if (!sim) {
+        LOG(LOG_WARN, "sim %s: no usable checkpoint; it starts again from t = 0 and sends "
+                      "samples after t = %g s only", st->sim, st->resume_after);
+        start_fresh(w, st);
+        return;
+    }
+    LOG(LOG_WARN, "sim %s: carries on from its checkpoint at t = %g s", st->sim, sim_time(sim));
+    add_sim(w, st, sim, strtol(next, NULL, 10));
+    start_done(st);
+}
+
+void worker_start_sim(worker_t *w, const char *job_id, const char *sim_id, const char *spec,
+                      double resume_after) {
+    wsim_t *ws = NULL;
+    HASH_FIND_STR(w->sims, sim_id, ws);
+    if (ws) {           /* delivered twice: already running here */
+        worker_job_done(w, job_id);
+        return;
+    }
+    char err[160] = "";
+    start_t *st = start_new(w, job_id, sim_id, spec, resume_after, err, sizeof err);
+    if (!st) {
+        LOG(LOG_WARN, "sim %s: cannot start: %s", sim_id, err);
+        worker_report_status(w, sim_id, "failed", 0, err);
+        worker_job_done(w, job_id);
+        return;
+    }
+    if (resume_after < 0) {
+        start_fresh(w, st);
+        return;
+    }
+    char key[BUS_KEY_MAX];
+    if (bus_cmd(w->cmd, on_checkpoint, st, "HGETALL %s",
+                bus_key(key, sizeof key, BUS_CKPT_KEY_FMT, sim_id)) != 0) {
+        start_free(st);     /* Redis down: the job stays pending, taken over later */
+    }
+}
+
+void worker_drop_all(worker_t *w) {
+    wsim_t *ws, *tmp;
+    HASH_ITER(hh, w->sims, ws, tmp) {
+        HASH_DEL(w->sims, ws);
+        sim_free(ws->sim);
+        free(ws);
+    }
+    w->n_sims = 0;
+    strbuf_reset(&w->samples);
+    parts_free_all(w);
+}
+
+/* ---------------------------- checkpoints ---------------------------- */
+
+/* Called after the tick's samples went out, so a checkpoint never gets
+ * ahead of the samples before it. */
+static void write_checkpoints(worker_t *w, double now) {
+    char key[BUS_KEY_MAX], next[32];
+    wsim_t *ws, *tmp;
+    HASH_ITER(hh, w->sims, ws, tmp) {
+        if (now < ws->next_checkpoint) continue;
+        ws->next_checkpoint = now + WORKER_CHECKPOINT_S;
+        char *state = sim_checkpoint(ws->sim);
+        snprintf(next, sizeof next, "%ld", ws->next_sample);
+        const char *argv[] = {"HSET", bus_key(key, sizeof key, BUS_CKPT_KEY_FMT, ws->id),
+                              "state", state, "next_sample", next, "worker", w->id};
+        bus_cmd_argv(w->cmd, NULL, NULL, 8, argv, NULL);
+        free(state);
+    }
 }
 
 /* ---------------------------- stepping ---------------------------- */
@@ -185,13 +308,13 @@ static int advance(worker_t *w, wsim_t *ws, double now, int64_t now_ns,
         double t = sim_time(ws->sim);
         double t_sample = (double)ws->next_sample * ws->sample_time;
         if (t_sample <= t) {
-            emit_sample(w, ws, now_ns);
+            if (t > ws->emit_after) emit_sample(w, ws, now_ns);
             ws->next_sample++;
             continue;
         }
         if (t >= ws->duration) {
             /* The duration fell between two sample times: record the end. */
-            if ((double)(ws->next_sample - 1) * ws->sample_time < t)
+            if ((double)(ws->next_sample - 1) * ws->sample_time < t && t > ws->emit_after)
                 emit_sample(w, ws, now_ns);
             worker_end_sim(w, ws, "finished", "");
             return 1;
@@ -251,5 +374,7 @@ void worker_tick(uv_timer_t *timer) {
             advance(w, ws, start, now_ns, mono_s() + share);
         }
     }
-    flush_samples(w);
+    parts_tick(w);
+    worker_flush_samples(w);
+    write_checkpoints(w, mono_s());
 }

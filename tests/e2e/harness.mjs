@@ -90,20 +90,24 @@ export class Stack {
   }
 
   // The engine on a free port (or the one it had, for a restart).
-  async startEngine({ workers = 2, port } = {}) {
+  // extra: more engine flags; token: sent with every request of api() and
+  // the readiness check (for an engine started with --token).
+  async startEngine({ workers = 2, port, extra = [], token } = {}) {
+    this.token = token;
     this.port = port || this.port || (await freePort());
     this.base = `http://127.0.0.1:${this.port}`;
     this.engineLog = path.join(this.tmp, `engine-${Date.now()}.log`);
     const out = fs.openSync(this.engineLog, "w");
     const args = ["--listen", `127.0.0.1:${this.port}`, "--data-dir", path.join(this.tmp, "data"), "--workers", String(workers), "--web-dir", path.join(WEB, "dist")];
     if (this.redisUrl) args.push("--redis", this.redisUrl);
+    args.push(...extra);
     this.engine = spawn(path.join(BIN, "pde-engine"), args, { stdio: ["ignore", out, out], detached: true });
     this.procs.push(this.engine);
     const engine = this.engine;
     await waitFor(
       async () => {
         if (engine.exitCode !== null) throw new Error(`pde-engine exited: ${fs.readFileSync(this.engineLog, "utf8")}`);
-        const r = await fetch(`${this.base}/api/status`);
+        const r = await fetch(`${this.base}/api/status`, { headers: this.authHeaders() });
         const body = await r.json();
         return r.ok && (body.local_workers || []).some((w) => w.alive);
       },
@@ -130,10 +134,14 @@ export class Stack {
     }
   }
 
+  authHeaders() {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
   async api(method, p, body) {
     const r = await fetch(this.base + p, {
       method,
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: { ...(body ? { "Content-Type": "application/json" } : {}), ...this.authHeaders() },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: r.status, body: await r.json() };

@@ -86,8 +86,10 @@ class Redis:
 class Engine:
     """pde-engine with its data in tmp; redis_url None = its private Redis."""
 
-    def __init__(self, tmp, redis_url=None, workers=1, extra=(), env=None):
-        self.port = free_port()
+    def __init__(self, tmp, redis_url=None, workers=1, extra=(), env=None, port=None,
+                 token=None):
+        self.token = token      # sent with every request when set
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.data_dir = os.path.join(tmp, "data")
         self.log_path = os.path.join(tmp, f"engine-{self.port}.log")
@@ -101,7 +103,11 @@ class Engine:
         # as one group whatever happens.
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True, env=full_env)
-        wait_for(self.ready, timeout=20, what="pde-engine to answer")
+        try:
+            wait_for(self.ready, timeout=20, what="pde-engine to answer")
+        except BaseException:
+            self.kill_group()   # no cleanup is registered for it yet
+            raise
 
     def ready(self):
         if self.proc.poll() is not None:
@@ -116,8 +122,11 @@ class Engine:
 
     def request(self, method, path, body=None, raw=None, headers=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        headers = dict(headers or {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
         req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers=headers or {})
+                                     headers=headers)
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
@@ -213,7 +222,7 @@ class Worker:
 class Stack:
     """A temporary directory, a Redis and an engine, stopped on cleanup."""
 
-    def __init__(self, testcase, workers=1, private_redis=False, extra=()):
+    def __init__(self, testcase, workers=1, private_redis=False, extra=(), token=None):
         self.tmp = tempfile.mkdtemp(prefix="pde-it-")
         testcase.addCleanup(shutil.rmtree, self.tmp, True)
         self.redis = None
@@ -221,7 +230,7 @@ class Stack:
             self.redis = Redis(self.tmp)
             testcase.addCleanup(self.redis.stop)
         self.engine = Engine(self.tmp, self.redis.url if self.redis else None,
-                             workers=workers, extra=extra)
+                             workers=workers, extra=extra, token=token)
         testcase.addCleanup(self.engine.kill_group)
         self.testcase = testcase
 

@@ -276,6 +276,7 @@ int main(int argc, char **argv) {
                  "computed through sim.h (the code a worker runs).\n");
     for (int k = 0; k < model_count(); k++) {
         const model_t *m = model_at(k);
+        if (m->split) continue;     /* not run through sim.h: bench_cosim.py */
         int planned = 0;
         for (int j = 0; j < N_PLANS; j++)
             if (strcmp(plans[j].id, m->id) == 0) {

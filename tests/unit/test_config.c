@@ -27,6 +27,43 @@ static void defaults(void **state) {
     assert_int_equal(cfg.workers, -1);
 }
 
+/* Access and limits: safe defaults (no token, no CORS), the token from
+ * the environment, and bounds that refuse nonsense. */
+static void access_and_limits(void **state) {
+    (void)state;
+    unsetenv("PDE_TOKEN");
+    config_t cfg;
+    const char *argv[] = {"pde-engine"};
+    assert_int_equal(load(&cfg, CONFIG_ROLE_ENGINE, 1, argv), 0);
+    assert_string_equal(cfg.token, "");
+    assert_int_equal(cfg.token_reads, 0);
+    assert_string_equal(cfg.cors_origins, "");
+    assert_int_equal(cfg.max_sims, 10000);
+    assert_int_equal(cfg.max_sims_per_client, 1000);
+    assert_int_equal(cfg.ws_rate, 50);
+    assert_int_equal(cfg.ws_burst, 100);
+    assert_int_equal(cfg.http_timeout, 30);
+    assert_int_equal(cfg.ws_idle, 60);
+    setenv("PDE_TOKEN", "from-env", 1);
+    const char *reads[] = {"pde-engine", "--token-reads", "1", "--cors-origins",
+                           "http://a:1,https://b"};
+    assert_int_equal(load(&cfg, CONFIG_ROLE_ENGINE, 5, reads), 0);
+    assert_string_equal(cfg.token, "from-env");
+    assert_int_equal(cfg.token_reads, 1);
+    assert_string_equal(cfg.cors_origins, "http://a:1,https://b");
+    unsetenv("PDE_TOKEN");
+    const char *bad_reads[] = {"pde-engine", "--token-reads", "2"};
+    const char *no_sims[] = {"pde-engine", "--max-sims", "0"};
+    const char *no_rate[] = {"pde-engine", "--ws-rate", "0"};
+    const char *short_idle[] = {"pde-engine", "--ws-idle", "1"};
+    const char *worker_token[] = {"pde-worker", "--token", "x"};
+    assert_int_equal(load(&cfg, CONFIG_ROLE_ENGINE, 3, bad_reads), -1);
+    assert_int_equal(load(&cfg, CONFIG_ROLE_ENGINE, 3, no_sims), -1);
+    assert_int_equal(load(&cfg, CONFIG_ROLE_ENGINE, 3, no_rate), -1);
+    assert_int_equal(load(&cfg, CONFIG_ROLE_ENGINE, 3, short_idle), -1);
+    assert_int_equal(load(&cfg, CONFIG_ROLE_WORKER, 3, worker_token), -1);
+}
+
 static void environment_then_flags(void **state) {
     (void)state;
     setenv("PDE_LISTEN", "0.0.0.0:9000", 1);
@@ -81,6 +118,7 @@ static void urls(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
+        cmocka_unit_test(access_and_limits),
         cmocka_unit_test(environment_then_flags),
         cmocka_unit_test(bad_values_are_refused),
         cmocka_unit_test(urls),

@@ -756,6 +756,9 @@ static void failed_writes_are_retried(void **state) {
     assert_int_equal(st.points_written, 0);
     assert_int_equal(st.points_buffered, 100);
     assert_string_equal(st.last_error, "fake outage");
+    /* Nothing is committed yet: the engine must not acknowledge these. */
+    assert_int_equal(hist_submitted(h), 100);
+    assert_int_equal(hist_committed(h), 0);
 
     /* More arrive during the outage; the writer keeps trying on its own. */
     submit_times(h, 100, 50);
@@ -780,6 +783,8 @@ static void failed_writes_are_retried(void **state) {
     assert_string_equal(st.last_error, "");
     expect_stored_in_order(150);
     assert_int_equal(hist_flush(h), 0);
+    assert_int_equal(hist_committed(h), hist_submitted(h));
+    assert_int_equal(hist_committed(h), 150);
     hist_close(h);
 }
 

@@ -278,6 +278,10 @@ static const bad_case_t bad_cases[] = {
     {"b17-duplicate-key.json", "{\"id\": \"b-seventeen\", \"id\": \"b-seventeen\", \"title\": \"t\"}", ""},
     {"b18-missing-gain.json", "{\"id\": \"b-eighteen\", \"title\": \"t\", " GOOD_TAGS " \"transfer_functions\": [[{\"tau\": 1}]]}", "transfer_functions[0][0].gain"},
     {"b19-time-unit.json", "{\"id\": \"b-nineteen\", \"title\": \"t\", \"time_unit\": \"fortnight\", " GOOD_TAGS " \"transfer_functions\": [[{\"gain\": 1, \"tau\": 1}]]}", "time_unit"},
+    /* Found by fuzz_lti: finite in minutes, infinite in seconds; the delay
+     * line aborted the worker at the sim's start. */
+    {"b20-dead-time-overflow.json", "{\"id\": \"b-twenty\", \"title\": \"t\", \"time_unit\": \"min\", " GOOD_TAGS " \"transfer_functions\": [[{\"gain\": 1, \"tau\": 1, \"dead_time\": 1e307}]]}", "transfer_functions[0][0].dead_time"},
+    {"b21-dead-times-too-long.json", "{\"id\": \"b-twenty-one\", \"title\": \"t\", \"time_unit\": \"h\", " GOOD_TAGS " \"state_space\": {\"A\": [[-1]], \"B\": [[1]], \"C\": [[1]], \"dead_times\": [1e6]}}", "state_space.dead_times[0]"},
 };
 #define N_BAD ((int)(sizeof bad_cases / sizeof bad_cases[0]))
 

@@ -103,10 +103,16 @@ static void check_descriptor(const model_t *m) {
         assert_true(m->delays[k].input >= 0 && m->delays[k].input < m->n_inputs);
         assert_true(m->delays[k].dead_time >= 0);
     }
+    assert_true(m->time_unit > 0 && m->step > 0);
+    if (m->split) {
+        /* Run in parts elsewhere (src/cosim/): nothing for sim.h. */
+        assert_int_equal(m->n_states, 0);
+        assert_null(sim_new(m, NULL, NULL));
+        return;
+    }
     assert_true(m->n_states >= 1);
     assert_non_null(m->rhs);
     assert_non_null(m->outputs);
-    assert_true(m->time_unit > 0 && m->step > 0);
     assert_true(m->rtol >= 0 && m->atol >= 0);
 }
 
@@ -119,6 +125,21 @@ static void every_model_is_sane(void **state) {
 }
 
 /* The numbers MODELS.md fixes, restated here. */
+static void spring_damper_split_definition(void **state) {
+    (void)state;
+    const model_t *m = model_find("spring-damper-split"), *whole = model_find("spring-damper");
+    assert_true(m->split);
+    /* The same tags as the spring-damper, so clients treat both alike. */
+    assert_int_equal(MODEL_N_TAGS(m), MODEL_N_TAGS(whole));
+    for (int i = 0; i < MODEL_N_TAGS(m); i++)
+        assert_string_equal(m->tags[i].name, whole->tags[i].name);
+    const char *names[] = {"m", "k", "zeta", "x0", "v0", "h"};
+    const double values[] = {1.0, 1.0, 0.01, 0.0, 1.0, 0.1};
+    for (int i = 0; i < 6; i++)
+        ASSERT_NEAR(m->params[model_param_index(m, names[i])].value, values[i], 0.0);
+    ASSERT_NEAR(m->default_duration, 100.0, 0.0);      /* 1000 cycles of h */
+}
+
 static void spring_damper_definition(void **state) {
     (void)state;
     const model_t *m = model_find("spring-damper");
@@ -441,6 +462,7 @@ int main(void) {
         cmocka_unit_test(tag_and_param_indexes),
         cmocka_unit_test(every_model_is_sane),
         cmocka_unit_test(spring_damper_definition),
+        cmocka_unit_test(spring_damper_split_definition),
         cmocka_unit_test(wood_berry_definition),
         cmocka_unit_test(register_and_run),
         cmocka_unit_test(stateless_model_runs),

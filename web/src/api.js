@@ -10,8 +10,33 @@ export class ApiError extends Error {
   }
 }
 
+// The engine's access token (pde-engine --token), if the user gave one:
+// kept in localStorage, sent as "Authorization: Bearer" on every request
+// and as ?token= on the WebSocket (browsers cannot set its headers). A 401
+// fires "pde-token-needed" on window, and TokenPrompt asks for it.
+const TOKEN_KEY = "pde-token";
+
+export function getToken() {
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+export function setToken(token) {
+  try {
+    if (token) globalThis.localStorage?.setItem(TOKEN_KEY, token);
+    else globalThis.localStorage?.removeItem(TOKEN_KEY);
+  } catch {
+    /* Private mode may refuse storage: the token then lasts this page. */
+  }
+}
+
 async function request(method, path, body) {
   const init = { method, headers: {} };
+  const token = getToken();
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -30,6 +55,9 @@ async function request(method, path, body) {
     throw new ApiError(`the engine answered ${res.status} with something that is not JSON`, res.status);
   }
   if (!res.ok) {
+    if (res.status === 401 && typeof window !== "undefined") {
+      window.dispatchEvent(new CustomEvent("pde-token-needed", { detail: { hadToken: !!token } }));
+    }
     const msg = json && json.error ? json.error : `the engine answered ${res.status}`;
     throw new ApiError(msg, res.status, json && json.detail);
   }
@@ -98,7 +126,7 @@ export class LiveSocket {
     this.setState(this.attempt === 0 ? "connecting" : "down");
     let ws;
     try {
-      ws = new this.WebSocketImpl(this.url);
+      ws = new this.WebSocketImpl(typeof this.url === "function" ? this.url() : this.url);
     } catch {
       this.retry();
       return;
@@ -196,7 +224,12 @@ let shared = null;
 export function liveSocket() {
   if (!shared) {
     const proto = location.protocol === "https:" ? "wss" : "ws";
-    shared = new LiveSocket(`${proto}://${location.host}/ws`).start();
+    // A function, so a reconnect after the user gave a token uses it.
+    const url = () => {
+      const token = getToken();
+      return `${proto}://${location.host}/ws${token ? "?token=" + enc(token) : ""}`;
+    };
+    shared = new LiveSocket(url).start();
     if (typeof window !== "undefined") window.__pdeLive = shared; // for tests and the curious
   }
   return shared;

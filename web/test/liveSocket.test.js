@@ -83,3 +83,19 @@ test("a socket that cannot be created is retried with back-off", async () => {
   assert.ok(made >= 3, `${made} attempts`);
   assert.equal(live.state, "down");
 });
+
+test("a URL given as a function is asked again on each reconnect (a token given meanwhile)", async () => {
+  FakeSocket.all = [];
+  let token = "";
+  const live = new LiveSocket(() => `ws://x/ws${token ? "?token=" + token : ""}`, {
+    WebSocketImpl: FakeSocket,
+    maxDelayMs: 20,
+  });
+  live.start();
+  assert.equal(FakeSocket.all[0].url, "ws://x/ws");
+  token = "abc";
+  FakeSocket.all[0].drop();
+  await tick(60);
+  assert.equal(FakeSocket.all.at(-1).url, "ws://x/ws?token=abc");
+  live.close();
+});

@@ -13,5 +13,9 @@ extern const model_t model_column_a;
 extern const model_t model_ethylene_oxidation;
 extern const model_t model_quadruple_tank;
 extern const model_t model_cstr;
+extern const model_t model_spring_damper_split;
+
+/* F, x, v: shared by the spring-damper and its split form. */
+extern const tag_def_t spring_damper_tags[3];
 
 #endif

@@ -26,7 +26,7 @@ enum { X, V, N_STATES };
 
 /* Output ranges cover full-scale force: F = 10 N at k = 1 N/m settles at
  * 10 m and, lightly damped, first swings out to nearly 20 m at ~10 m/s. */
-static const tag_def_t tags[] = {
+const tag_def_t spring_damper_tags[3] = {
     {"F", TAG_INPUT, "N", -10, 10, 0, "external force on the mass"},
     {"x", TAG_OUTPUT, "m", -20, 20, 0, "position of the mass from the spring's rest length"},
     {"v", TAG_OUTPUT, "m/s", -20, 20, 0, "velocity of the mass"},
@@ -75,7 +75,7 @@ const model_t model_spring_damper = {
     .description = "A mass on a linear spring with viscous damping, pushed by an external "
                    "force: m·x'' + c·x' + k·x = F. Starts moving at 1 m/s from rest "
                    "length and rings down slowly (damping ratio 0.01).",
-    .tags = tags,
+    .tags = spring_damper_tags,
     .n_inputs = 1,
     .n_outputs = 2,
     .params = params,

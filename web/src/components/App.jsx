@@ -5,6 +5,7 @@ import Link from "./Link.jsx";
 import ModelPage from "./ModelPage.jsx";
 import NotFoundPage from "./NotFoundPage.jsx";
 import SimPage from "./SimPage.jsx";
+import TokenPrompt from "./TokenPrompt.jsx";
 import WelcomePage from "./WelcomePage.jsx";
 
 export default function App() {
@@ -37,7 +38,10 @@ export default function App() {
         </Link>
         <span className="tagline">process dynamics engine</span>
       </header>
-      <main>{page}</main>
+      <main>
+        <TokenPrompt />
+        {page}
+      </main>
     </div>
   );
 }

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Co-simulation over Redis streams (issue 7): how fast the spring-damper
+split runs, against the floor a bare hiredis ping-pong sets.
+
+Against a private redis-server (loopback, no persistence):
+  1. bare ping-pong (bench_pingpong) and one `pde pydsd` chain, measured in
+     turns, ROUNDS times each: round trips/s vs cycles/s (one cycle = a
+     velocity step and a position step = two Redis hops, as a round trip);
+  2. 1,000 chains on the same streams at once: aggregate cycles/s (and
+     part steps/s = 2 x cycles), with Redis's CPU per cycle;
+  3. spring-damper-split sims run by pde-engine on two workers at time
+     scale "max": one alone, then 100 at once.
+
+Prints a Markdown table. Environment: PDE_BIN (default build/bin)."""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import redis
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../tests/integration"))
+from harness import BIN, Redis, Stack, wait_for  # noqa: E402
+
+ROUNDS = 3
+ONE_CHAIN_CYCLES = 20000
+MANY_CHAINS, MANY_CYCLES = 1000, 400
+KICK_OFF = '{"x":0,"v":1,"t":0.0}'
+
+
+def redis_cpu(r):
+    info = r.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def run_chains(red, r, chains, cycles):
+    """Both parts as `pde pydsd`, `chains` chains kicked off at once; returns
+    (seconds from kick-off to both parts done, Redis CPU seconds)."""
+    r.flushall()
+    env = dict(os.environ, PDE_REDIS=red.url)
+    args = ["--cycles", str(cycles), "--chains", str(chains)]
+    parts = [subprocess.Popen([os.path.join(BIN, "pde"), "pydsd", role, *args], env=env,
+                              stdout=subprocess.DEVNULL) for role in ("velocity", "position")]
+
+    def groups_ready():
+        try:
+            return len(r.xinfo_groups("positions")) == 1 and len(r.xinfo_groups("velocities")) == 1
+        except redis.ResponseError:
+            return False
+    wait_for(groups_ready, what="both parts")
+    cpu0 = redis_cpu(r)
+    start = time.monotonic()
+    pipe = r.pipeline(transaction=False)
+    for i in range(chains):
+        pipe.xadd("positions", {"name": f"chain{i}", "in": KICK_OFF, "out": KICK_OFF})
+    pipe.execute()
+    for p in parts:
+        if p.wait(600) != 0:
+            raise SystemExit("pde pydsd failed")
+    return time.monotonic() - start, redis_cpu(r) - cpu0
+
+
+def ping_pong(red, round_trips):
+    out = subprocess.run([os.path.join(BIN, "bench_pingpong"), "127.0.0.1", str(red.port),
+                          str(round_trips)], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+class Bench:
+    """Stand-in for a unittest.TestCase, so the harness's Stack can be used."""
+
+    def __init__(self):
+        self.cleanups = []
+
+    def addCleanup(self, fn, *args):
+        self.cleanups.append((fn, args))
+
+    def close(self):
+        for fn, args in reversed(self.cleanups):
+            try:
+                fn(*args)
+            except Exception as e:  # keep cleaning
+                print(f"cleanup: {e}", file=sys.stderr)
+
+
+def split_sims(n, duration):
+    """n spring-damper-split sims at time scale max on two workers; returns
+    (seconds until all finished, cycles)."""
+    b = Bench()
+    try:
+        stack = Stack(b, workers=2)
+        e = stack.engine
+        wait_for(lambda: len(e.get("/api/status")[1]["workers"]) == 2, what="two workers")
+        start = time.monotonic()
+        sims = [e.start("spring-damper-split", time_scale="max", duration=duration,
+                        sample_time=duration) for _ in range(n)]
+        wait_for(lambda: all(e.sim(s)["status"] == "finished" for s in sims),
+                 timeout=600, interval=0.05, what="the sims to finish")
+        return time.monotonic() - start, n * round(duration / 0.1)
+    finally:
+        b.close()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="pde-bench-cosim-")
+    red = Redis(tmp)
+    r = redis.Redis(port=red.port)
+    rows = []
+    try:
+        pp, one = [], []
+        for _ in range(ROUNDS):
+            pp.append(ping_pong(red, ONE_CHAIN_CYCLES))
+            secs, _ = run_chains(red, r, 1, ONE_CHAIN_CYCLES)
+            one.append(ONE_CHAIN_CYCLES / secs)
+        pp_med, one_med = statistics.median(pp), statistics.median(one)
+        rows.append(("bare hiredis ping-pong (round trips/s)", f"{pp_med:,.0f}",
+                     ", ".join(f"{x:,.0f}" for x in pp)))
+        rows.append(("one chain, pde pydsd x 2 (cycles/s)", f"{one_med:,.0f}",
+                     ", ".join(f"{x:,.0f}" for x in one)))
+        rows.append(("one chain / ping-pong", f"{100 * one_med / pp_med:.0f} %", "target >= 90 %"))
+        secs, cpu = run_chains(red, r, MANY_CHAINS, MANY_CYCLES)
+        cycles = MANY_CHAINS * MANY_CYCLES
+        rows.append((f"{MANY_CHAINS:,} chains at once (cycles/s)", f"{cycles / secs:,.0f}",
+                     f"{2 * cycles / secs:,.0f} part steps/s; Redis CPU "
+                     f"{1e6 * cpu / cycles:.1f} us per cycle"))
+    finally:
+        red.stop()
+        shutil.rmtree(tmp, True)
+    for n, duration in ((1, 2000.0), (100, 100.0)):
+        secs, cycles = split_sims(n, duration)
+        rows.append((f"spring-damper-split in pde, {n} sim(s) at time scale max (cycles/s)",
+                     f"{cycles / secs:,.0f}", f"{cycles:,} cycles in {secs:.2f} s, "
+                                              "start to finished"))
+    print("| measure | value | notes |")
+    print("| --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

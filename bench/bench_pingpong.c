@@ -1,0 +1,98 @@
+/* bench_pingpong.c - the floor for a co-simulated chain: a bare hiredis
+ * ping-pong over two Redis streams, nothing else.
+ *
+ *   bench_pingpong HOST PORT ROUND_TRIPS
+ *
+ * Two threads, each with its own blocking connection, pass one entry back
+ * and forth: A XADDs to pp:a and waits on pp:b with XREAD BLOCK; B waits on
+ * pp:a and XADDs to pp:b. Entries carry the same fields as the spring-damper
+ * chain's (name, in, out), so one round trip costs what a co-simulation
+ * cycle would with no work and no consumer groups. Prints round trips per
+ * second. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+static const char *host;
+static int port;
+static long round_trips;
+
+static const char *STATE = "{\"x\":0.2948235712,\"v\":0.964211712,\"t\":0.30000000000000004}";
+
+static redisContext *connect_or_die(void) {
+    redisContext *c = redisConnect(host, port);
+    if (!c || c->err) {
+        fprintf(stderr, "bench_pingpong: cannot reach Redis at %s:%d\n", host, port);
+        exit(1);
+    }
+    return c;
+}
+
+/* Wait for the next entry after *last on stream; remember its id. */
+static void wait_entry(redisContext *c, const char *stream, char *last, size_t len) {
+    redisReply *r = redisCommand(c, "XREAD BLOCK 0 STREAMS %s %s", stream, last);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        fprintf(stderr, "bench_pingpong: XREAD failed\n");
+        exit(1);
+    }
+    const redisReply *entries = r->element[0]->element[1];
+    snprintf(last, len, "%s", entries->element[entries->elements - 1]->element[0]->str);
+    freeReplyObject(r);
+}
+
+static void send_entry(redisContext *c, const char *stream) {
+    redisReply *r = redisCommand(c, "XADD %s * name chain in %s out %s", stream, STATE, STATE);
+    if (!r || r->type != REDIS_REPLY_STRING) {
+        fprintf(stderr, "bench_pingpong: XADD failed\n");
+        exit(1);
+    }
+    freeReplyObject(r);
+}
+
+static void *player_b(void *arg) {
+    (void)arg;
+    redisContext *c = connect_or_die();
+    char last[64] = "0-0";
+    for (long i = 0; i < round_trips; i++) {
+        wait_entry(c, "pp:a", last, sizeof last);
+        send_entry(c, "pp:b");
+    }
+    redisFree(c);
+    return NULL;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: bench_pingpong HOST PORT ROUND_TRIPS\n");
+        return 2;
+    }
+    host = argv[1];
+    port = atoi(argv[2]);
+    round_trips = atol(argv[3]);
+    redisContext *c = connect_or_die();
+    freeReplyObject(redisCommand(c, "DEL pp:a pp:b"));
+    pthread_t b;
+    pthread_create(&b, NULL, player_b, NULL);
+    char last[64] = "0-0";
+    double start = now_s();
+    for (long i = 0; i < round_trips; i++) {
+        send_entry(c, "pp:a");
+        wait_entry(c, "pp:b", last, sizeof last);
+    }
+    double elapsed = now_s() - start;
+    pthread_join(b, NULL);
+    freeReplyObject(redisCommand(c, "DEL pp:a pp:b"));
+    redisFree(c);
+    printf("%.0f\n", (double)round_trips / elapsed);
+    return 0;
+}

@@ -1,0 +1,320 @@
+/* pydsd.c - `pde pydsd velocity|position`: one part of the original
+ * spring-damper demo, against the Redis that PDE_REDIS names (default
+ * redis://127.0.0.1:6379, as the demo's).
+ *
+ * It speaks the demo's wire format exactly (cosim.h), so either part can
+ * play against a third-party process playing the other, or against the
+ * other `pde pydsd`. It reads with a blocking XREADGROUP and answers every
+ * entry of a read in one MULTI/EXEC with their acknowledgements; killed and
+ * started again, it first takes the entries it had read but not answered
+ * (its consumer name, the part's name by default, holds them pending).
+ *
+ * Load: one chain is latency-bound (two Redis hops per step); many chains
+ * on the same streams share each read and each transaction. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <uthash.h>
+
+#include "common/config.h"
+#include "common/util.h"
+#include "cosim/cosim.h"
+#include "pydsd.h"
+
+#define READ_COUNT "256"
+
+typedef struct chain {
+    char *name;
+    int done;
+    UT_hash_handle hh;
+} chain_t;
+
+typedef struct pydsd {
+    redisContext *rd;       /* reads, one or two queued at a time */
+    redisContext *wr;       /* the answers' transactions */
+    int wr_owed;            /* replies due on wr */
+    cosim_role_t role;
+    const cosim_role_def_t *def;
+    char reads[128], writes[128];
+    char consumer[64];
+    sd_params_t p;
+    double F;
+    long cycles;
+    long chains;            /* stop once this many chains are done */
+    long n_done;
+    long n_steps;
+    int verbose;
+    chain_t *seen;
+    cosim_batch_t batch;
+} pydsd_t;
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: pde pydsd velocity|position [--cycles N] [--chains N] [--force F]\n"
+            "                 [--m KG] [--k N/M] [--zeta Z] [--h S] [--consumer NAME]\n"
+            "                 [--prefix P] [--verbose]\n"
+            "Plays one part of the spring-damper demo against the Redis in PDE_REDIS\n"
+            "(default redis://127.0.0.1:6379). The velocity part reads 'positions' in\n"
+            "group vel_group and writes 'velocities'; the position part the reverse.\n"
+            "Kick a chain off with:\n"
+            "  redis-cli XADD positions '*' name mymodel in '{\"x\":0,\"v\":1,\"t\":0.0}' "
+            "out '{\"x\":0,\"v\":1,\"t\":0.0}'\n"
+            "Defaults: m = 1, k = 1, zeta = 0.01, h = 0.1, F = 0, 1000 cycles, 1 chain;\n"
+            "it stops once --chains chains have run --cycles cycles.\n");
+    return 2;
+}
+
+static chain_t *chain_of(pydsd_t *d, const char *name, size_t len) {
+    chain_t *c = NULL;
+    HASH_FIND(hh, d->seen, name, len, c);
+    if (!c) {
+        c = xcalloc(1, sizeof *c);
+        c->name = xmalloc(len + 1);
+        memcpy(c->name, name, len);
+        c->name[len] = '\0';
+        HASH_ADD_KEYPTR(hh, d->seen, c->name, len, c);
+    }
+    return c;
+}
+
+static void chain_done(pydsd_t *d, chain_t *c, const sd_state_t *s) {
+    if (c->done) return;
+    c->done = 1;
+    d->n_done++;
+    if (d->chains <= 10)
+        printf("%s: chain %s done at t = %.17g s: x = %.17g m, v = %.17g m/s\n", d->def->name,
+               c->name, s->t, s->x, s->v);
+}
+
+/* One entry: queue its answer and its acknowledgement. */
+static void handle(pydsd_t *d, const char *id, const redisReply *fields) {
+    cosim_entry_t e;
+    if (cosim_entry_parse(fields, &e) != 0) {
+        fprintf(stderr, "pde pydsd %s: entry %s is not name/in/out with a state; skipped\n",
+                d->def->name, id);
+        cosim_batch_ack(&d->batch, d->reads, d->def->group, id);
+        return;
+    }
+    sd_state_t out;
+    chain_t *c = chain_of(d, e.name, e.name_len);
+    cosim_step_t step = cosim_step(d->role, &d->p, d->F, d->cycles, &e.state, &out);
+    if (step != COSIM_COMPLETE) {
+        cosim_batch_answer(&d->batch, d->writes, e.name, e.name_len, e.out, e.out_len, &out);
+        d->n_steps++;
+        if (d->verbose) printf("%s t=%.17g x=%.17g v=%.17g\n", c->name, out.t, out.x, out.v);
+    }
+    cosim_batch_ack(&d->batch, d->reads, d->def->group, id);
+    if (step != COSIM_ANSWER) chain_done(d, c, step == COSIM_COMPLETE ? &e.state : &out);
+}
+
+/* Take the replies due on the write connection; 0, or -1 with the reason
+ * printed (a transaction that did not run). */
+static int collect(pydsd_t *d) {
+    int rc = 0;
+    for (; d->wr_owed > 0; d->wr_owed--) {
+        redisReply *r = NULL;
+        if (redisGetReply(d->wr, (void **)&r) != REDIS_OK) {
+            fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->wr->errstr);
+            return -1;
+        }
+        if (r->type == REDIS_REPLY_ERROR || (d->wr_owed == 1 && r->type != REDIS_REPLY_ARRAY)) {
+            fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name,
+                    r->type == REDIS_REPLY_ERROR ? r->str : "transaction aborted");
+            rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+/* Send this read's transaction without waiting for it: its replies are
+ * taken before the next one is sent, so the part computes the next batch
+ * while Redis runs this one. 0, or -1 with the reason printed. */
+static int commit(pydsd_t *d) {
+    cosim_batch_finish(&d->batch);
+    int rc = collect(d);
+    if (rc == 0 && d->batch.n_replies) {
+        int done = 0;
+        if (redisAppendFormattedCommand(d->wr, d->batch.cmds.data, d->batch.cmds.len) != REDIS_OK)
+            rc = -1;
+        while (rc == 0 && !done)
+            if (redisBufferWrite(d->wr, &done) != REDIS_OK) rc = -1;
+        if (rc) fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->wr->errstr);
+        d->wr_owed = d->batch.n_replies;
+    }
+    cosim_batch_reset(&d->batch);
+    return rc;
+}
+
+/* Queue an XREADGROUP: from id "0" (this consumer's pending entries, no
+ * waiting) or ">" (new ones, waiting as long as it takes). */
+static void append_read(pydsd_t *d, const char *from) {
+    int pending = strcmp(from, ">") != 0;
+    const char *argv[11] = {"XREADGROUP", "GROUP", d->def->group, d->consumer, "COUNT",
+                            READ_COUNT};
+    int argc = 6;
+    if (!pending) {
+        argv[argc++] = "BLOCK";
+        argv[argc++] = "0";
+    }
+    argv[argc++] = "STREAMS";
+    argv[argc++] = d->reads;
+    argv[argc++] = from;
+    redisAppendCommandArgv(d->rd, argc, argv, NULL);
+}
+
+/* Take the reply of a queued read, handle its entries and send their
+ * answers. Returns the entries handled, or -1 on a Redis error. */
+static long take_read(pydsd_t *d) {
+    redisReply *r = NULL;
+    if (redisGetReply(d->rd, (void **)&r) != REDIS_OK) {
+        fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rd->errstr);
+        return -1;
+    }
+    long n = 0;
+    if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, r->str);
+        n = -1;
+    } else if (r->type == REDIS_REPLY_ARRAY) {
+        for (size_t s = 0; s < r->elements; s++) {
+            const redisReply *entries = r->element[s]->element[1];
+            for (size_t i = 0; i < entries->elements; i++) {
+                const redisReply *e = entries->element[i];
+                handle(d, e->element[0]->str, e->element[1]);
+                n++;
+            }
+        }
+    }
+    freeReplyObject(r);
+    if (n >= 0 && commit(d) != 0) return -1;
+    return n;
+}
+
+/* Connect to PDE_REDIS; NULL with the reason printed. */
+static redisContext *connect_redis(const char *url) {
+    char host[256];
+    int port;
+    if (config_parse_redis_url(url, host, sizeof host, &port) != 0) {
+        fprintf(stderr, "pde pydsd: PDE_REDIS '%s' is not redis://host:port\n", url);
+        return NULL;
+    }
+    redisContext *c = redisConnect(host, port);
+    if (!c || c->err) {
+        fprintf(stderr, "pde pydsd: cannot reach Redis at %s: %s\n", url,
+                c ? c->errstr : "out of memory");
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int parse_args(pydsd_t *d, int argc, char **argv) {
+    int role = argc >= 1 ? cosim_role_parse(argv[0]) : -1;
+    if (role < 0) return -1;
+    d->role = (cosim_role_t)role;
+    d->def = cosim_role(d->role);
+    d->p = SD_PARAMS_DEFAULT;
+    d->cycles = SD_CYCLES_DEFAULT;
+    d->chains = 1;
+    snprintf(d->consumer, sizeof d->consumer, "%s", d->def->name);
+    const char *prefix = "";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--verbose") == 0) {
+            d->verbose = 1;
+            continue;
+        }
+        if (i + 1 >= argc) return -1;
+        const char *v = argv[++i];
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        int number = *v && !*end && !errno;
+        if (strcmp(a, "--consumer") == 0)
+            snprintf(d->consumer, sizeof d->consumer, "%s", v);
+        else if (strcmp(a, "--prefix") == 0)
+            prefix = v;
+        else if (!number)
+            return -1;
+        else if (strcmp(a, "--cycles") == 0 && x >= 1)
+            d->cycles = (long)x;
+        else if (strcmp(a, "--chains") == 0 && x >= 1)
+            d->chains = (long)x;
+        else if (strcmp(a, "--force") == 0)
+            d->F = x;
+        else if (strcmp(a, "--m") == 0 && x > 0)
+            d->p.m = x;
+        else if (strcmp(a, "--k") == 0 && x > 0)
+            d->p.k = x;
+        else if (strcmp(a, "--zeta") == 0 && x >= 0)
+            d->p.zeta = x;
+        else if (strcmp(a, "--h") == 0 && x > 0)
+            d->p.h = x;
+        else
+            return -1;
+    }
+    cosim_stream(d->reads, sizeof d->reads, prefix, d->def->reads);
+    cosim_stream(d->writes, sizeof d->writes, prefix, d->def->writes);
+    return 0;
+}
+
+int pydsd_main(int argc, char **argv) {
+    static pydsd_t pydsd;
+    pydsd_t *d = &pydsd;
+    if (parse_args(d, argc, argv) != 0) return usage();
+    const char *why = sd_split_check(&d->p);
+    if (why) {
+        fprintf(stderr, "pde pydsd: %s\n", why);
+        return 2;
+    }
+    const char *url = getenv("PDE_REDIS");
+    if (!url || !*url) url = "redis://127.0.0.1:6379";
+    d->rd = connect_redis(url);
+    d->wr = d->rd ? connect_redis(url) : NULL;
+    if (!d->wr) {
+        redisFree(d->rd);
+        return 1;
+    }
+    /* "$": a new group starts with what is sent from now on; an existing
+     * one (a part started again) keeps its place and its pending entries. */
+    redisReply *r = redisCommand(d->wr, "XGROUP CREATE %s %s $ MKSTREAM", d->reads,
+                                 d->def->group);
+    int rc = 0;
+    if (!r || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)) {
+        fprintf(stderr, "pde pydsd: creating group %s on %s: %s\n", d->def->group, d->reads,
+                r ? r->str : d->wr->errstr);
+        rc = 1;
+    }
+    freeReplyObject(r);
+    /* First what this consumer read before and never answered. */
+    long n = 0;
+    do {
+        append_read(d, "0");
+        if (rc == 0 && (n = take_read(d)) < 0) rc = 1;
+    } while (rc == 0 && n > 0);
+    /* Then new entries, with a second read queued behind the first so the
+     * next batch is on its way while this one is computed. */
+    for (int i = 0; rc == 0 && i < 2 && d->n_done < d->chains; i++) append_read(d, ">");
+    while (rc == 0 && d->n_done < d->chains) {
+        if (take_read(d) < 0) rc = 1;
+        if (rc == 0 && d->n_done < d->chains) append_read(d, ">");
+    }
+    /* A read still queued is dropped with the connection: whatever it was
+     * given stays pending for the next run. */
+    if (rc == 0 && collect(d) != 0) rc = 1;
+    if (rc == 0 && d->chains > 10)
+        printf("%s: %ld chains done, %ld steps\n", d->def->name, d->n_done, d->n_steps);
+    chain_t *c, *tmp;
+    HASH_ITER(hh, d->seen, c, tmp) {
+        HASH_DEL(d->seen, c);
+        free(c->name);
+        free(c);
+    }
+    cosim_batch_release(&d->batch);
+    redisFree(d->rd);
+    redisFree(d->wr);
+    return rc;
+}

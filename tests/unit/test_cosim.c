@@ -1,0 +1,113 @@
+/* test_cosim.c - the co-simulation wire format and one part's step
+ * (src/cosim/cosim.c, src/model/library/spring_damper_split.c): states read
+ * and written exactly, the demo's kick-off read, bad states refused, the two
+ * steps against the scheme written out here, the cycle bookkeeping that ends
+ * a chain, and a batch's commands as Redis would receive them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "cosim/cosim.h"
+#include "testutil.h"
+
+static void states_are_read_and_written_exactly(void **unused) {
+    (void)unused;
+    const double xs[] = {0.0, 1.0, -0.1, 0.30000000000000004, 1e-300, -123456.789e10,
+                         0.15788136134521966, 5e-324};
+    for (size_t i = 0; i < sizeof xs / sizeof *xs; i++) {
+        sd_state_t s = {xs[i], -xs[i] / 3, xs[i] * 7}, back;
+        strbuf_t text = STRBUF_INIT;
+        cosim_state_format(&text, &s);
+        assert_int_equal(cosim_state_parse(text.data, text.len, &back), 0);
+        assert_memory_equal(&s, &back, sizeof s);
+        strbuf_release(&text);
+    }
+    /* Numbers a person would write stay as written; whole numbers stay
+     * floats. */
+    sd_state_t s = {0.1, 1, 2.5};
+    strbuf_t text = STRBUF_INIT;
+    cosim_state_format(&text, &s);
+    assert_string_equal(text.data, "{\"x\":0.1,\"v\":1.0,\"t\":2.5}");
+    strbuf_release(&text);
+}
+
+static void the_demo_kick_off_is_read_and_bad_states_refused(void **unused) {
+    (void)unused;
+    sd_state_t s;
+    const char *kick = "{\"x\":0,\"v\":1,\"t\":0.0}";
+    assert_int_equal(cosim_state_parse(kick, strlen(kick), &s), 0);
+    assert_true(s.x == 0 && s.v == 1 && s.t == 0);
+    const char *bad[] = {"", "[]", "{\"x\":0,\"v\":1}", "{\"x\":\"0\",\"v\":1,\"t\":0}",
+                         "{\"x\":0,\"v\":1,\"t\":null}", "{\"x\":0,\"v\":1,\"t\":0", "nope"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(cosim_state_parse(bad[i], strlen(bad[i]), &s), -1);
+}
+
+static void steps_follow_the_scheme_and_chains_end_on_time(void **unused) {
+    (void)unused;
+    sd_params_t p = {2.0, 3.0, 0.2, 0.05};
+    double c = 2 * 0.2 * sqrt(3.0 * 2.0);
+    sd_state_t in = {0.4, -0.7, 1.0}, out;
+    assert_int_equal(cosim_step(COSIM_VELOCITY, &p, 1.5, 1000, &in, &out), COSIM_ANSWER);
+    assert_true(out.x == in.x);
+    assert_true(out.v == -0.7 + (0.05 / 2.0) * (1.5 - 3.0 * 0.4 - c * -0.7));
+    assert_true(out.t == 1.0 + 0.05);
+    sd_state_t pos;
+    assert_int_equal(cosim_step(COSIM_POSITION, &p, 99, 1000, &out, &pos), COSIM_ANSWER);
+    assert_true(pos.x == 0.4 + 0.05 * out.v && pos.v == out.v && pos.t == out.t);
+    /* Cycle 20 of 20: the position part's answer at t = 1.0 is its last;
+     * the velocity part only acknowledges a state at cycle 20. */
+    sd_state_t at19 = {0, 1, 0.95}, at20 = {0, 1, 1.0000000000000007};
+    assert_int_equal(cosim_step(COSIM_VELOCITY, &p, 0, 20, &at19, &out), COSIM_ANSWER);
+    assert_int_equal(cosim_step(COSIM_POSITION, &p, 0, 20, &out, &pos), COSIM_ANSWER_LAST);
+    assert_int_equal(cosim_step(COSIM_VELOCITY, &p, 0, 20, &at20, &out), COSIM_COMPLETE);
+    assert_null(sd_split_check(&p));
+    sd_params_t unstable = {0.1, 100, 0.01, 1};
+    assert_non_null(sd_split_check(&unstable));
+}
+
+/* The commands a batch holds, one string per argument, as Redis's
+ * protocol parser would see them. */
+static void batch_is_one_transaction_with_one_ack_per_stream(void **unused) {
+    (void)unused;
+    cosim_batch_t b = COSIM_BATCH_INIT;
+    cosim_batch_finish(&b);
+    assert_int_equal(b.n_replies, 0);      /* nothing queued: nothing sent */
+    sd_state_t s = {1, 2, 3};
+    cosim_batch_answer(&b, "velocities", "m1", 2, "{\"in\":1}", 8, &s);
+    cosim_batch_ack(&b, "positions", "vel_group", "1-0");
+    cosim_batch_answer(&b, "velocities", "m2", 2, "{}", 2, &s);
+    cosim_batch_ack(&b, "positions", "vel_group", "1-1");
+    cosim_batch_ack(&b, "other", "vel_group", "7-0");
+    cosim_batch_finish(&b);
+    /* MULTI, XADD, XADD, XACK positions (2 ids), XACK other, EXEC */
+    assert_int_equal(b.n_replies, 6);
+    assert_int_equal(b.n_answers, 2);
+    assert_int_equal(b.ends[b.n_replies - 1], b.cmds.len);
+    char *multi = NULL, *exec = NULL, *ack = NULL;
+    assert_int_equal(redisFormatCommand(&multi, "MULTI"), (int)b.ends[0]);
+    assert_memory_equal(b.cmds.data, multi, b.ends[0]);
+    int len = redisFormatCommand(&ack, "XACK positions vel_group 1-0 1-1");
+    assert_int_equal((int)(b.ends[3] - b.ends[2]), len);
+    assert_memory_equal(b.cmds.data + b.ends[2], ack, (size_t)len);
+    len = redisFormatCommand(&exec, "EXEC");
+    assert_memory_equal(b.cmds.data + b.ends[4], exec, (size_t)len);
+    assert_non_null(memmem(b.cmds.data, b.cmds.len, "{\"x\":1.0,\"v\":2.0,\"t\":3.0}", 25));
+    free(multi);
+    free(exec);
+    free(ack);
+    cosim_batch_reset(&b);
+    assert_int_equal(b.n_replies, 0);
+    cosim_batch_release(&b);
+    cosim_batch_release(&b);    /* harmless twice */
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(states_are_read_and_written_exactly),
+        cmocka_unit_test(the_demo_kick_off_is_read_and_bad_states_refused),
+        cmocka_unit_test(steps_follow_the_scheme_and_chains_end_on_time),
+        cmocka_unit_test(batch_is_one_transaction_with_one_ack_per_stream),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
