@@ -24,7 +24,7 @@ import time
 import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../tests/integration"))
-from harness import BIN, Redis, Stack, wait_for  # noqa: E402
+from harness import Cleanups, BIN, Redis, Stack, wait_for  # noqa: E402
 
 ROUNDS = 3
 ONE_CHAIN_CYCLES = 20000
@@ -70,27 +70,10 @@ def ping_pong(red, round_trips):
     return float(out.stdout)
 
 
-class Bench:
-    """Stand-in for a unittest.TestCase, so the harness's Stack can be used."""
-
-    def __init__(self):
-        self.cleanups = []
-
-    def addCleanup(self, fn, *args):
-        self.cleanups.append((fn, args))
-
-    def close(self):
-        for fn, args in reversed(self.cleanups):
-            try:
-                fn(*args)
-            except Exception as e:  # keep cleaning
-                print(f"cleanup: {e}", file=sys.stderr)
-
-
 def split_sims(n, duration):
     """n spring-damper-split sims at time scale max on two workers; returns
     (seconds until all finished, cycles)."""
-    b = Bench()
+    b = Cleanups()
     try:
         stack = Stack(b, workers=2)
         e = stack.engine

@@ -23,26 +23,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../tests/integration"))
-from harness import Stack, wait_for  # noqa: E402
+from harness import Cleanups, Stack, wait_for  # noqa: E402
 
 MODELS = ["spring-damper", "wood-berry", "quadruple-tank", "cstr", "ethylene-oxidation"]
-
-
-class Bench:
-    """Stand-in for a unittest.TestCase, so the harness's Stack can be used."""
-
-    def __init__(self):
-        self.cleanups = []
-
-    def addCleanup(self, fn, *args):
-        self.cleanups.append((fn, args))
-
-    def close(self):
-        for fn, args in reversed(self.cleanups):
-            try:
-                fn(*args)
-            except Exception as e:  # keep cleaning
-                print(f"cleanup: {e}", file=sys.stderr)
 
 
 def rss_kb(pid):
@@ -97,7 +80,7 @@ def main():
     ap.add_argument("--kill-every", type=float, default=60)
     ap.add_argument("--sample-time", type=float, default=10)
     args = ap.parse_args()
-    b = Bench()
+    b = Cleanups()
     try:
         stack = Stack(b, workers=3, private_redis=True)
         e = stack.engine

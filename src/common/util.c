@@ -78,3 +78,17 @@ void path_beside_self(char *out, size_t len, const char *rel) {
     self[n > 0 ? n : 0] = '\0';
     snprintf(out, len, "%s/%s", n > 0 ? dirname(self) : ".", rel);
 }
+
+int process_running(int pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The state follows the command name in parentheses (which may hold
+     * anything, so the last ')' counts). */
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}

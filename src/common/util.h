@@ -32,6 +32,9 @@ double mono_s(void);
  * find files installed beside the binaries (build/bin/../../web/dist). */
 void path_beside_self(char *out, size_t len, const char *rel);
 
+/* 1 if process pid exists and is not a zombie (by /proc/<pid>/stat). */
+int process_running(int pid);
+
 /* Copy at most size-1 bytes of src and always terminate; returns strlen(src). */
 size_t strlcpy_pde(char *dst, const char *src, size_t size);
 

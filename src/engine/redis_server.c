@@ -159,25 +159,13 @@ static int spawn_redis(engine_t *e) {
     return 0;
 }
 
-static int pid_running(int pid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')');
-    return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-}
-
 /* Called every second. The private Redis an earlier engine left running is
  * not our child, so its death brings no exit callback: look for it, and
  * start it again like our own. */
 void redis_server_watch(engine_t *e) {
     if (!e->private_redis_pid || redis_running || e->stopping) return;
     if (restart_timer_inited && uv_is_active((uv_handle_t *)&restart_timer)) return;
-    if (pid_running(e->private_redis_pid)) return;
+    if (process_running(e->private_redis_pid)) return;
     LOG(LOG_ERROR, "the private redis-server (pid %d, started by an earlier engine) is "
         "gone; restarting it on port %d", e->private_redis_pid, e->redis_port);
     if (!restart_timer_inited) {

@@ -65,23 +65,10 @@ static void save_pids(void) {
     if (fclose(f) == 0) rename(tmp, path);
 }
 
-/* Running (not a zombie) by /proc/<pid>/stat. */
-static int pid_running(int pid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')');
-    return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-}
-
 /* pid is a running pde-worker of ours: the same program, on our Redis. */
 static int is_our_worker(int pid) {
     char path[64], exe[PATH_MAX], want[PATH_MAX], cmdline[4096];
-    if (pid <= 1 || !pid_running(pid)) return 0;
+    if (pid <= 1 || !process_running(pid)) return 0;
     snprintf(path, sizeof path, "/proc/%d/exe", pid);
     ssize_t n = readlink(path, exe, sizeof exe - 1);
     if (n <= 0 || !realpath(worker_bin, want)) return 0;
@@ -135,7 +122,7 @@ static void on_poll(uv_timer_t *t) {
     for (int i = 0; i < engine->n_local_workers; i++) {
         local_worker_t *lw = &engine->local_workers[i];
         if (!lw->adopted || !lw->alive) continue;
-        if (pid_running(lw->pid)) {
+        if (process_running(lw->pid)) {
             n_adopted++;
             continue;
         }

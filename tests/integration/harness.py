@@ -240,6 +240,24 @@ class Stack:
         return w
 
 
+class Cleanups:
+    """For scripts (benchmarks) that use a Stack outside unittest: collects
+    what a TestCase would clean up, and does it on close()."""
+
+    def __init__(self):
+        self.cleanups = []
+
+    def addCleanup(self, fn, *args):
+        self.cleanups.append((fn, args))
+
+    def close(self):
+        for fn, args in reversed(self.cleanups):
+            try:
+                fn(*args)
+            except Exception as e:  # keep cleaning
+                print(f"cleanup: {e}", file=sys.stderr)
+
+
 class SharedStackTest:
     """Mixin for a unittest.TestCase whose tests share one stack (a Redis,
     an engine with `workers` local workers), started once for the class."""
