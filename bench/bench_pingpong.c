@@ -3,17 +3,18 @@
  *
  *   bench_pingpong HOST PORT ROUND_TRIPS
  *
- * Two threads, each with its own blocking connection, pass one entry back
- * and forth: A XADDs to pp:a and waits on pp:b with XREAD BLOCK; B waits on
- * pp:a and XADDs to pp:b. Entries carry the same fields as the spring-damper
- * chain's (name, in, out), so one round trip costs what a co-simulation
- * cycle would with no work and no consumer groups. Prints round trips per
- * second. */
-#include <pthread.h>
+ * Two processes, as the chain's two parts are, each with its own blocking
+ * connection, pass one entry back and forth: A XADDs to pp:a and waits on
+ * pp:b with XREAD BLOCK; B waits on pp:a and XADDs to pp:b. Entries carry
+ * the same fields as the spring-damper chain's (name, in, out), so one
+ * round trip costs what a co-simulation cycle would with no work and no
+ * consumer groups. Prints round trips per second. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -53,8 +54,7 @@ static void send_entry(redisContext *c, const char *stream) {
     freeReplyObject(r);
 }
 
-static void *player_b(void *arg) {
-    (void)arg;
+static void player_b(void) {
     redisContext *c = connect_or_die();
     char last[64] = "0-0";
     for (long i = 0; i < round_trips; i++) {
@@ -62,7 +62,6 @@ static void *player_b(void *arg) {
         send_entry(c, "pp:b");
     }
     redisFree(c);
-    return NULL;
 }
 
 static double now_s(void) {
@@ -81,8 +80,12 @@ int main(int argc, char **argv) {
     round_trips = atol(argv[3]);
     redisContext *c = connect_or_die();
     freeReplyObject(redisCommand(c, "DEL pp:a pp:b"));
-    pthread_t b;
-    pthread_create(&b, NULL, player_b, NULL);
+    pid_t b = fork();
+    if (b < 0) return 1;
+    if (b == 0) {
+        player_b();
+        _exit(0);
+    }
     char last[64] = "0-0";
     double start = now_s();
     for (long i = 0; i < round_trips; i++) {
@@ -90,7 +93,7 @@ int main(int argc, char **argv) {
         wait_entry(c, "pp:b", last, sizeof last);
     }
     double elapsed = now_s() - start;
-    pthread_join(b, NULL);
+    waitpid(b, NULL, 0);
     freeReplyObject(redisCommand(c, "DEL pp:a pp:b"));
     redisFree(c);
     printf("%.0f\n", (double)round_trips / elapsed);

@@ -50,7 +50,7 @@ case $mode in
       echo "fuzz_$target found a problem: see $log and $artifacts" >&2
       exit "$status"
     fi
-    grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log" || true
+    grep -a -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log" || true
     ;;
   *) echo "usage: $0 replay|run TARGET BIN_DIR" >&2; exit 2 ;;
 esac

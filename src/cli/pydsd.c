@@ -33,9 +33,7 @@ typedef struct chain {
 } chain_t;
 
 typedef struct pydsd {
-    redisContext *rd;       /* reads, one or two queued at a time */
-    redisContext *wr;       /* the answers' transactions */
-    int wr_owed;            /* replies due on wr */
+    redisContext *rc;
     cosim_role_t role;
     const cosim_role_def_t *def;
     char reads[128], writes[128];
@@ -110,40 +108,33 @@ static void handle(pydsd_t *d, const char *id, const redisReply *fields) {
     if (step != COSIM_ANSWER) chain_done(d, c, step == COSIM_COMPLETE ? &e.state : &out);
 }
 
-/* Take the replies due on the write connection; 0, or -1 with the reason
- * printed (a transaction that did not run). */
-static int collect(pydsd_t *d) {
+static void append_read(pydsd_t *d, const char *from);
+
+/* Send the batch and, if next is not NULL, the next read after it in the
+ * same write, so a step costs one round trip to Redis, not two; then take
+ * the batch's replies (the read's is left for take_read()). 0, or -1 with
+ * the reason printed (a transaction that did not run). */
+static int commit(pydsd_t *d, const char *next) {
+    cosim_batch_finish(&d->batch);
     int rc = 0;
-    for (; d->wr_owed > 0; d->wr_owed--) {
+    if (d->batch.n_replies &&
+        redisAppendFormattedCommand(d->rc, d->batch.cmds.data, d->batch.cmds.len) != REDIS_OK)
+        rc = -1;
+    if (next) append_read(d, next);
+    for (int i = 0; rc == 0 && i < d->batch.n_replies; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(d->wr, (void **)&r) != REDIS_OK) {
-            fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->wr->errstr);
-            return -1;
+        if (redisGetReply(d->rc, (void **)&r) != REDIS_OK) {
+            fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rc->errstr);
+            rc = -1;
+            break;
         }
-        if (r->type == REDIS_REPLY_ERROR || (d->wr_owed == 1 && r->type != REDIS_REPLY_ARRAY)) {
+        int last = i == d->batch.n_replies - 1;
+        if (r->type == REDIS_REPLY_ERROR || (last && r->type != REDIS_REPLY_ARRAY)) {
             fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name,
                     r->type == REDIS_REPLY_ERROR ? r->str : "transaction aborted");
             rc = -1;
         }
         freeReplyObject(r);
-    }
-    return rc;
-}
-
-/* Send this read's transaction without waiting for it: its replies are
- * taken before the next one is sent, so the part computes the next batch
- * while Redis runs this one. 0, or -1 with the reason printed. */
-static int commit(pydsd_t *d) {
-    cosim_batch_finish(&d->batch);
-    int rc = collect(d);
-    if (rc == 0 && d->batch.n_replies) {
-        int done = 0;
-        if (redisAppendFormattedCommand(d->wr, d->batch.cmds.data, d->batch.cmds.len) != REDIS_OK)
-            rc = -1;
-        while (rc == 0 && !done)
-            if (redisBufferWrite(d->wr, &done) != REDIS_OK) rc = -1;
-        if (rc) fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->wr->errstr);
-        d->wr_owed = d->batch.n_replies;
     }
     cosim_batch_reset(&d->batch);
     return rc;
@@ -163,15 +154,16 @@ static void append_read(pydsd_t *d, const char *from) {
     argv[argc++] = "STREAMS";
     argv[argc++] = d->reads;
     argv[argc++] = from;
-    redisAppendCommandArgv(d->rd, argc, argv, NULL);
+    redisAppendCommandArgv(d->rc, argc, argv, NULL);
 }
 
 /* Take the reply of a queued read, handle its entries and send their
- * answers. Returns the entries handled, or -1 on a Redis error. */
-static long take_read(pydsd_t *d) {
+ * answers, with the next read of new entries while chains remain and more
+ * is set. Returns the entries handled, or -1 on a Redis error. */
+static long take_read(pydsd_t *d, int more) {
     redisReply *r = NULL;
-    if (redisGetReply(d->rd, (void **)&r) != REDIS_OK) {
-        fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rd->errstr);
+    if (redisGetReply(d->rc, (void **)&r) != REDIS_OK) {
+        fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rc->errstr);
         return -1;
     }
     long n = 0;
@@ -189,7 +181,7 @@ static long take_read(pydsd_t *d) {
         }
     }
     freeReplyObject(r);
-    if (n >= 0 && commit(d) != 0) return -1;
+    if (n >= 0 && commit(d, more && d->n_done < d->chains ? ">" : NULL) != 0) return -1;
     return n;
 }
 
@@ -272,20 +264,16 @@ int pydsd_main(int argc, char **argv) {
     }
     const char *url = getenv("PDE_REDIS");
     if (!url || !*url) url = "redis://127.0.0.1:6379";
-    d->rd = connect_redis(url);
-    d->wr = d->rd ? connect_redis(url) : NULL;
-    if (!d->wr) {
-        redisFree(d->rd);
-        return 1;
-    }
+    d->rc = connect_redis(url);
+    if (!d->rc) return 1;
     /* "$": a new group starts with what is sent from now on; an existing
      * one (a part started again) keeps its place and its pending entries. */
-    redisReply *r = redisCommand(d->wr, "XGROUP CREATE %s %s $ MKSTREAM", d->reads,
+    redisReply *r = redisCommand(d->rc, "XGROUP CREATE %s %s $ MKSTREAM", d->reads,
                                  d->def->group);
     int rc = 0;
     if (!r || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)) {
         fprintf(stderr, "pde pydsd: creating group %s on %s: %s\n", d->def->group, d->reads,
-                r ? r->str : d->wr->errstr);
+                r ? r->str : d->rc->errstr);
         rc = 1;
     }
     freeReplyObject(r);
@@ -293,18 +281,12 @@ int pydsd_main(int argc, char **argv) {
     long n = 0;
     do {
         append_read(d, "0");
-        if (rc == 0 && (n = take_read(d)) < 0) rc = 1;
+        if (rc == 0 && (n = take_read(d, 0)) < 0) rc = 1;
     } while (rc == 0 && n > 0);
-    /* Then new entries, with a second read queued behind the first so the
-     * next batch is on its way while this one is computed. */
-    for (int i = 0; rc == 0 && i < 2 && d->n_done < d->chains; i++) append_read(d, ">");
+    if (rc == 0 && d->n_done < d->chains) append_read(d, ">");
     while (rc == 0 && d->n_done < d->chains) {
-        if (take_read(d) < 0) rc = 1;
-        if (rc == 0 && d->n_done < d->chains) append_read(d, ">");
+        if (take_read(d, 1) < 0) rc = 1;
     }
-    /* A read still queued is dropped with the connection: whatever it was
-     * given stays pending for the next run. */
-    if (rc == 0 && collect(d) != 0) rc = 1;
     if (rc == 0 && d->chains > 10)
         printf("%s: %ld chains done, %ld steps\n", d->def->name, d->n_done, d->n_steps);
     chain_t *c, *tmp;
@@ -314,7 +296,6 @@ int pydsd_main(int argc, char **argv) {
         free(c);
     }
     cosim_batch_release(&d->batch);
-    redisFree(d->rd);
-    redisFree(d->wr);
+    redisFree(d->rc);
     return rc;
 }
