@@ -136,6 +136,8 @@ def main():
             s, t = mem_start.get(name), mem_end.get(name)
             print(f"| {name} | {s[0] if s else 'gone'} | {t[0] if t else 'gone'} | "
                   f"{max(x[1] for x in (s, t) if x) if (s or t) else '-'} |")
+        # A clean stop also stops the private Redis (a SIGKILL would not).
+        e.stop()
     finally:
         b.close()
 
