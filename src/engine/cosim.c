@@ -20,27 +20,21 @@
 #include "common/util.h"
 #include "cosim/cosim.h"
 #include "engine.h"
+#include "model/start_values.h"
 
 #define STREAMS_KEPT_S "60"    /* after the sim ends */
 
 #define MAX_PARAMS 32
 
-/* m's parameters: the defaults with a start's values (params may be
- * NULL) over them. */
-static void params_of(const model_t *m, json_t *given, double *params) {
-    PDE_ASSERT(m->n_params <= MAX_PARAMS);
-    for (int i = 0; i < m->n_params; i++) params[i] = m->params[i].value;
-    const char *key;
-    json_t *v;
-    json_object_foreach(given, key, v) {
-        int i = model_param_index(m, key);
-        if (i >= 0 && json_is_number(v)) params[i] = json_number_value(v);
-    }
-}
-
 int cosim_refuse(http_req_t *req, const model_t *m, json_t *given) {
     double params[MAX_PARAMS];
-    params_of(m, given, params);
+    char *text = given ? json_dumps(given, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    char err[160];
+    PDE_ASSERT(m->n_params <= MAX_PARAMS);
+    /* The names and ranges were checked with the rest of the start. */
+    int rc = model_start_values(m, NULL, text, NULL, params, err, sizeof err);
+    PDE_ASSERT(rc == 0);
+    free(text);
     sd_params_t p = sd_split_params(params);
     const char *why = sd_split_check(&p);
     if (!why) return 0;
@@ -52,12 +46,13 @@ int cosim_refuse(http_req_t *req, const model_t *m, json_t *given) {
 /* The kick-off state: the start's x0 and v0 at t = 0. */
 static sd_state_t start_state(const model_t *m, const char *spec) {
     double params[MAX_PARAMS];
+    char err[160];
     bus_job_t job = {0};
-    json_t *given = bus_job_decode(spec, &job) == 0 && job.params_json
-                        ? json_loads(job.params_json, 0, NULL)
-                        : NULL;
-    params_of(m, given, params);
-    json_decref(given);
+    /* spec is the one api.c just made from a checked start. */
+    int rc = bus_job_decode(spec, &job);
+    PDE_ASSERT(rc == 0 && m->n_params <= MAX_PARAMS);
+    rc = model_start_values(m, NULL, job.params_json, NULL, params, err, sizeof err);
+    PDE_ASSERT(rc == 0);
     bus_job_release(&job);
     return sd_split_start(params);
 }

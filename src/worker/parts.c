@@ -25,11 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "common/log.h"
 #include "common/util.h"
 #include "cosim/cosim.h"
+#include "model/start_values.h"
 #include "worker.h"
 
 #define PART_READ_COUNT "256"
@@ -284,28 +283,6 @@ void parts_resync(worker_t *w) {
 
 /* ---------------------------- control ---------------------------- */
 
-/* Overlay {"name": number} onto values by the names of m's inputs
- * (is_param 0) or parameters (1); -1 with err on an unknown name. */
-static int overlay(const model_t *m, const char *json, int is_param, double *values,
-                   char *err, size_t err_len) {
-    json_t *o = json_loads(json ? json : "{}", 0, NULL);
-    const char *key;
-    json_t *v;
-    int rc = 0;
-    json_object_foreach(o, key, v) {
-        int i = is_param ? model_param_index(m, key) : model_tag_index(m, key);
-        if (i < 0 || (!is_param && i >= m->n_inputs) || !json_is_number(v)) {
-            snprintf(err, err_len, "%s '%s' is unknown or not a number",
-                     is_param ? "parameter" : "input", key);
-            rc = -1;
-            break;
-        }
-        values[i] = json_number_value(v);
-    }
-    json_decref(o);
-    return rc;
-}
-
 void parts_start(worker_t *w, const redisReply *fields) {
     const char *sim = bus_field(fields, "sim", NULL);
     const char *role_name = bus_field(fields, "role", NULL);
@@ -325,10 +302,8 @@ void parts_start(worker_t *w, const redisReply *fields) {
         snprintf(err, sizeof err, "worker %s cannot run a part of '%s'", w->id, job.model);
         goto fail;
     }
-    for (int i = 0; i < m->n_params; i++) params[i] = m->params[i].value;
-    for (int i = 0; i < m->n_inputs; i++) inputs[i] = m->tags[i].def;
-    if (overlay(m, job.params_json, 1, params, err, sizeof err) ||
-        overlay(m, job.inputs_json, 0, inputs, err, sizeof err))
+    if (model_start_values(m, job.inputs_json, job.params_json, inputs, params, err,
+                           sizeof err) != 0)
         goto fail;
     sd_params_t p = sd_split_params(params);
     const char *why = sd_split_check(&p);

@@ -12,11 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "common/err.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "model/start_values.h"
 #include "worker.h"
 
 /* A real-time sim that fell far behind (a huge time scale) takes at most
@@ -66,32 +65,6 @@ void worker_end_sim(worker_t *w, wsim_t *ws, const char *status, const char *err
 
 /* ---------------------------- starting ---------------------------- */
 
-/* Overlay {"name": number} from json onto values, by the names in defs.
- * Returns 0, or writes what is wrong into err. */
-static int overlay(const char *json, const char *what, int n,
-                   const char *(*name_at)(const model_t *, int),
-                   const model_t *m, double *values, char *err, size_t err_len) {
-    json_t *obj = json_loads(json ? json : "{}", 0, NULL);
-    int rc = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        int found = -1;
-        for (int i = 0; i < n; i++)
-            if (strcmp(name_at(m, i), key) == 0) found = i;
-        if (found < 0 || !json_is_number(v)) {
-            snprintf(err, err_len, "%s '%s' is unknown or not a number", what, key);
-            rc = -1;
-            break;
-        }
-        values[found] = json_number_value(v);
-    }
-    json_decref(obj);
-    return rc;
-}
-
-static const char *input_name(const model_t *m, int i) { return m->tags[i].name; }
-static const char *param_name(const model_t *m, int i) { return m->params[i].name; }
 
 /* What a start job asks for, checked. */
 typedef struct start {
@@ -140,12 +113,8 @@ static start_t *start_new(worker_t *w, const char *job_id, const char *sim_id,
     }
     st->inputs = xcalloc((size_t)m->n_inputs + 1, sizeof *st->inputs);
     st->params = xcalloc((size_t)m->n_params + 1, sizeof *st->params);
-    for (int i = 0; i < m->n_inputs; i++) st->inputs[i] = m->tags[i].def;
-    for (int i = 0; i < m->n_params; i++) st->params[i] = m->params[i].value;
-    if (overlay(st->job.inputs_json, "input", m->n_inputs, input_name, m, st->inputs, err,
-                err_len) ||
-        overlay(st->job.params_json, "parameter", m->n_params, param_name, m, st->params, err,
-                err_len))
+    if (model_start_values(m, st->job.inputs_json, st->job.params_json, st->inputs,
+                           st->params, err, err_len) != 0)
         goto fail;
     return st;
 fail:

@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "model/model.h"
 #include "model/sim.h"
+#include "model/start_values.h"
 #include "testutil.h"
 
 /* ---------------------------- lookups ---------------------------- */
@@ -125,6 +126,31 @@ static void every_model_is_sane(void **state) {
 }
 
 /* The numbers MODELS.md fixes, restated here. */
+/* A start's values: the defaults, with the named ones over them; names the
+ * model lacks, values that are not numbers and text that is not an object
+ * are refused with the name in the message. */
+static void start_values(void **state) {
+    (void)state;
+    const model_t *m = model_find("spring-damper");
+    double u[1], p[5];
+    char err[160] = "";
+    assert_int_equal(model_start_values(m, "{\"F\": 2.5}", "{\"k\": 4}", u, p, err,
+                                        sizeof err), 0);
+    ASSERT_NEAR(u[0], 2.5, 0.0);
+    ASSERT_NEAR(p[model_param_index(m, "k")], 4.0, 0.0);
+    ASSERT_NEAR(p[model_param_index(m, "m")], 1.0, 0.0);
+    assert_int_equal(model_start_values(m, NULL, NULL, u, NULL, err, sizeof err), 0);
+    ASSERT_NEAR(u[0], 0.0, 0.0);
+    const char *bad[][2] = {{"{\"x\": 1}", "input 'x'"}, {"{\"F\": \"1\"}", "input 'F'"},
+                            {"[1]", "not a JSON object"}, {"{", "not a JSON object"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(model_start_values(m, bad[i][0], NULL, u, p, err, sizeof err), -1);
+        assert_non_null(strstr(err, bad[i][1]));
+    }
+    assert_int_equal(model_start_values(m, NULL, "{\"F\": 1}", u, p, err, sizeof err), -1);
+    assert_non_null(strstr(err, "parameter 'F'"));
+}
+
 static void spring_damper_split_definition(void **state) {
     (void)state;
     const model_t *m = model_find("spring-damper-split"), *whole = model_find("spring-damper");
@@ -463,6 +489,7 @@ int main(void) {
         cmocka_unit_test(every_model_is_sane),
         cmocka_unit_test(spring_damper_definition),
         cmocka_unit_test(spring_damper_split_definition),
+        cmocka_unit_test(start_values),
         cmocka_unit_test(wood_berry_definition),
         cmocka_unit_test(register_and_run),
         cmocka_unit_test(stateless_model_runs),
