@@ -35,8 +35,10 @@ static json_t *model_json(const model_t *m, int with_params) {
     json_t *tags = json_array();
     for (int i = 0; i < MODEL_N_TAGS(m); i++)
         json_array_append_new(tags, tag_def_json(&m->tags[i]));
-    json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "id", m->id, "title", m->title,
-                          "description", m->description, "tags", tags);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:f, s:b}", "id", m->id, "title", m->title,
+                          "description", m->description, "tags", tags, "default_duration",
+                          m->default_duration > 0 ? m->default_duration : DEFAULT_DURATION,
+                          "split", m->split);
     if (with_params) {
         json_t *params = json_array();
         for (int i = 0; i < m->n_params; i++) {

@@ -110,6 +110,19 @@ describe("front end", { timeout: 180000 }, () => {
     }
   });
 
+  test("spring-damper-split starts from its page: two parts, its own 100 s", async () => {
+    await pageA.goto(`${stack.base}/models/spring-damper-split`);
+    await pageA.selectOption(tid("time-scale"), "10");
+    await pageA.click(tid("start-button"));
+    await pageA.waitForURL(/\/sims\/[^/]+$/);
+    const id = new URL(pageA.url()).pathname.split("/").pop();
+    await pageA.waitForFunction(() => Number(document.querySelector('[data-testid="sim-time"]')?.dataset.t) > 1);
+    const record = (await stack.api("GET", `/api/sims/${id}`)).body;
+    assert.equal(record.duration, 100);
+    assert.notEqual(record.parts.velocity, record.parts.position, "the parts run on two workers");
+    await stack.api("DELETE", `/api/sims/${id}`);
+  });
+
   test("Start shows the SimID, puts it in the URL, and outputs change", async () => {
     await pageA.goto(`${stack.base}/models/spring-damper`);
     await pageA.selectOption(tid("time-scale"), "10");

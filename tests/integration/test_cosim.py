@@ -274,6 +274,7 @@ class SplitModelTest(unittest.TestCase):
         status, models = self.e.get("/api/models/")
         split = [m for m in models if m["id"] == "spring-damper-split"][0]
         self.assertEqual([t["name"] for t in split["tags"]], ["F", "x", "v"])
+        self.assertEqual((split["default_duration"], split["split"]), (100, True))
         sim = self.e.start("spring-damper-split", time_scale="max", sample_time=0.1)
         rec = self.e.wait_status(sim, "finished", timeout=60)
         self.assertEqual(rec["duration"], 100)      # 1000 cycles of 0.1 s by default

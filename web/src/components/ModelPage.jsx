@@ -22,7 +22,13 @@ export default function ModelPage({ modelId }) {
   useEffect(() => {
     let cancelled = false;
     getModel(modelId)
-      .then((m) => !cancelled && setModel(m))
+      .then((m) => {
+        if (cancelled) return;
+        setModel(m);
+        // A model may run for less than a day unless told otherwise
+        // (spring-damper-split: its 1000 steps).
+        if (m.default_duration) setOptions((o) => ({ ...o, duration: m.default_duration }));
+      })
       .catch((e) => !cancelled && setError(e));
     return () => {
       cancelled = true;
