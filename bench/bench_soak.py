@@ -38,16 +38,10 @@ def rss_kb(pid):
         return None
 
 
-def redis_pid(data_dir):
-    """The private redis-server's pid: redis.port holds "port pid"."""
-    with open(os.path.join(data_dir, "redis.port")) as f:
-        return int(f.read().split()[1])
-
-
 def memory(e):
     rows = {"engine": rss_kb(e.proc.pid)}
     try:
-        rows["redis-server"] = rss_kb(redis_pid(e.data_dir))
+        rows["redis-server"] = rss_kb(e.private_redis()[1])
     except (OSError, ValueError, IndexError):
         pass
     # Workers are killed and replaced: the largest live one stands for them.

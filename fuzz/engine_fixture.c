@@ -90,3 +90,34 @@ void fuzz_engine_init(void) {
     add_sim("spring-damper", SIM_QUEUED, fuzz_sim_queued);
     add_sim("cstr", SIM_FINISHED, fuzz_sim_finished);
 }
+
+void fuzz_expand_sims(strbuf_t *out, const char *text, size_t len) {
+    const struct {
+        const char *name;
+        const char *id;
+    } names[] = {{"@running", fuzz_sim_running},
+                 {"@queued", fuzz_sim_queued},
+                 {"@finished", fuzz_sim_finished}};
+    size_t n_names = sizeof names / sizeof *names;
+    for (size_t i = 0; i < len;) {
+        size_t k;
+        for (k = 0; k < n_names; k++) {
+            size_t nl = strlen(names[k].name);
+            if (len - i >= nl && memcmp(text + i, names[k].name, nl) == 0) {
+                strbuf_puts(out, names[k].id);
+                i += nl;
+                break;
+            }
+        }
+        if (k == n_names) strbuf_putc(out, text[i++]);
+    }
+}
+
+const char *fuzz_next_line(const uint8_t *data, size_t size, size_t *at, size_t *len) {
+    if (*at >= size) return NULL;
+    const char *start = (const char *)data + *at;
+    const char *nl = memchr(start, '\n', size - *at);
+    *len = nl ? (size_t)(nl - start) : size - *at;
+    *at += *len + (nl ? 1 : 0);
+    return start;
+}

@@ -27,46 +27,10 @@ static const struct {
 } methods[] = {{"GET", HTTP_GET},         {"POST", HTTP_POST}, {"DELETE", HTTP_DELETE},
                {"OPTIONS", HTTP_OPTIONS}, {"PUT", HTTP_OTHER}};
 
-/* Copy the first len bytes of line into out (size n), replacing the
- * fixture's sim placeholders. */
-static void expand(char *out, size_t n, const char *line, size_t len) {
-    static const struct {
-        const char *name;
-        const char *id;
-    } names[] = {{"@running", fuzz_sim_running},
-                 {"@queued", fuzz_sim_queued},
-                 {"@finished", fuzz_sim_finished}};
-    size_t used = 0;
-    for (size_t i = 0; i < len && used + 1 < n;) {
-        size_t k;
-        for (k = 0; k < sizeof names / sizeof *names; k++) {
-            size_t nl = strlen(names[k].name);
-            if (len - i >= nl && memcmp(line + i, names[k].name, nl) == 0) {
-                used += (size_t)snprintf(out + used, n - used, "%s", names[k].id);
-                if (used >= n) used = n - 1;
-                i += nl;
-                break;
-            }
-        }
-        if (k == sizeof names / sizeof *names) out[used++] = line[i++];
-    }
-    out[used] = '\0';
-}
-
-/* Next line of data at *at (without its '\n'); NULL at the end. */
-static const char *next_line(const uint8_t *data, size_t size, size_t *at, size_t *len) {
-    if (*at >= size) return NULL;
-    const char *start = (const char *)data + *at;
-    const char *nl = memchr(start, '\n', size - *at);
-    *len = nl ? (size_t)(nl - start) : size - *at;
-    *at += *len + (nl ? 1 : 0);
-    return start;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_engine_init();
     size_t at = 0, len;
-    const char *line = next_line(data, size, &at, &len);
+    const char *line = fuzz_next_line(data, size, &at, &len);
     if (!line) return 0;
     http_req_t *req = xcalloc(1, sizeof *req);
     req->method = HTTP_OTHER;
@@ -77,7 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             req->method = methods[i].method;
     char target[sizeof req->path + sizeof req->query];
     size_t from = sp < len ? sp + 1 : len;
-    expand(target, sizeof target, line + from, len - from);
+    strbuf_t expanded = STRBUF_INIT;
+    fuzz_expand_sims(&expanded, line + from, len - from);
+    strlcpy_pde(target, expanded.data ? expanded.data : "", sizeof target);
+    strbuf_release(&expanded);
     size_t q = strcspn(target, "?");
     strlcpy_pde(req->query, target[q] ? target + q + 1 : "", sizeof req->query);
     target[q] = '\0';
@@ -85,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     /* Header lines, as http.c reads them, up to an empty line. */
     char auth[512] = "", host[256] = "127.0.0.1:8080";
-    while ((line = next_line(data, size, &at, &len)) && len > 0) {
+    while ((line = fuzz_next_line(data, size, &at, &len)) && len > 0) {
         char value[512];
         const char *colon = memchr(line, ':', len);
         if (!colon) continue;

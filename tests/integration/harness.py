@@ -109,6 +109,13 @@ class Engine:
             self.kill_group()   # no cleanup is registered for it yet
             raise
 
+    def private_redis(self):
+        """(port, pid) of the engine's private redis-server, from the file
+        it keeps them in (<data-dir>/redis.port: "port pid")."""
+        with open(os.path.join(self.data_dir, "redis.port")) as f:
+            port, pid = map(int, f.read().split())
+        return port, pid
+
     def ready(self):
         if self.proc.poll() is not None:
             raise AssertionError(f"pde-engine exited with {self.proc.returncode}:\n"

@@ -176,16 +176,14 @@ class PrivateRedisTest(unittest.TestCase):
         sim = e.start("spring-damper", time_scale=5, duration=100000)
         e.wait_status(sim, "running")
         wait_for(lambda: e.sim(sim)["t"] >= 2, what="a few samples")
-        with open(os.path.join(e.data_dir, "redis.port")) as f:
-            port, pid = map(int, f.read().split())
+        port, pid = e.private_redis()
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: not e.get("/api/status")[1]["engine"]["redis_up"], timeout=8,
                  what="the engine to see Redis down")
         t0 = e.sim(sim)["t"]
         wait_for(lambda: e.get("/api/status")[1]["engine"]["redis_up"], timeout=20,
                  what="the engine to restart its Redis")
-        with open(os.path.join(e.data_dir, "redis.port")) as f:
-            port2, pid2 = map(int, f.read().split())
+        port2, pid2 = e.private_redis()
         self.assertEqual(port2, port)
         self.assertNotEqual(pid2, pid)
         wait_for(lambda: e.sim(sim)["t"] > t0 + 2, timeout=20, what="the sim to continue")
@@ -206,8 +204,7 @@ class PrivateRedisTest(unittest.TestCase):
         e.proc.kill()
         e.proc.wait()
         e.log.close()
-        with open(os.path.join(e.data_dir, "redis.port")) as f:
-            port, pid = map(int, f.read().split())
+        port, pid = e.private_redis()
         self.addCleanup(lambda: pid_alive(pid) and os.kill(pid, signal.SIGKILL))
         e2 = Engine(stack.tmp, None, workers=1)
         self.addCleanup(e2.kill_group)
@@ -218,8 +215,7 @@ class PrivateRedisTest(unittest.TestCase):
         t0 = e2.sim(sim)["t"]
         wait_for(lambda: e2.get("/api/status")[1]["engine"]["redis_up"], timeout=20,
                  what="the engine to restart the Redis")
-        with open(os.path.join(e2.data_dir, "redis.port")) as f:
-            port2, pid2 = map(int, f.read().split())
+        port2, pid2 = e2.private_redis()
         self.assertEqual(port2, port)
         wait_for(lambda: e2.sim(sim)["t"] > t0 + 2, timeout=20, what="the sim to continue")
         self.assertEqual(e2.sim(sim)["status"], "running")

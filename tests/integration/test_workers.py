@@ -85,9 +85,7 @@ class WorkersTest(unittest.TestCase):
     def test_private_redis_and_clean_shutdown(self):
         stack = Stack(self, workers=2, private_redis=True)
         e = stack.engine
-        port_file = os.path.join(e.data_dir, "redis.port")
-        with open(port_file) as f:
-            redis_port, redis_pid = map(int, f.read().split())
+        _, redis_pid = e.private_redis()
         self.assertTrue(pid_alive(redis_pid))
         sim = e.start("spring-damper", time_scale=50, duration=4)
         e.wait_status(sim, "finished")
@@ -98,7 +96,7 @@ class WorkersTest(unittest.TestCase):
         self.assertEqual(e.stop(signal.SIGINT), 0)
         for pid in workers + [redis_pid]:
             wait_for(lambda: not pid_alive(pid), timeout=5, what=f"pid {pid} to exit")
-        self.assertFalse(os.path.exists(port_file))
+        self.assertFalse(os.path.exists(os.path.join(e.data_dir, "redis.port")))
         # Its data stayed: a new engine on the same data dir knows both sims,
         # and the one that was running when the system stopped says so.
         e2 = Engine(stack.tmp, None, workers=1)
