@@ -79,7 +79,8 @@ def main():
         stack = Stack(b, workers=3, private_redis=True)
         e = stack.engine
         wait_for(lambda: len(e.worker_pids()) == 3, what="three workers")
-        duration = args.time_scale * args.minutes * 60 * 2    # none ends during the run
+        # None may end during the run, its start-up and its settling.
+        duration = args.time_scale * (args.minutes * 60 + 120) * 2
         sims = [e.start(MODELS[i % len(MODELS)], time_scale=args.time_scale,
                         duration=duration, sample_time=args.sample_time)
                 for i in range(args.sims)]
@@ -103,6 +104,9 @@ def main():
         mem_end = memory(e)
         records = e.get("/api/sims/all")[1]
         lost = [r["sim_id"] for r in records if r["status"] != "running"]
+        for r in records:
+            if r["status"] != "running":
+                print(f"lost: {r}", file=sys.stderr)
         status = e.get("/api/status")[1]
         # Freeze the runs so the history is complete up to where they stop.
         for s in sims:
