@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import redis
@@ -58,9 +59,16 @@ def run_chains(red, r, chains, cycles):
     for i in range(chains):
         pipe.xadd("positions", {"name": f"chain{i}", "in": KICK_OFF, "out": KICK_OFF})
     pipe.execute()
-    for p in parts:
-        if p.wait(600) != 0:
-            raise SystemExit("pde pydsd failed")
+    # wait() without a timeout blocks in waitpid; with one, it polls every
+    # 50 ms, which would quantise short runs. The timer only ends a hang.
+    watchdog = threading.Timer(600, lambda: [p.kill() for p in parts])
+    watchdog.start()
+    try:
+        codes = [p.wait() for p in parts]
+    finally:
+        watchdog.cancel()
+    if codes != [0, 0]:
+        raise SystemExit("pde pydsd failed")
     return time.monotonic() - start, redis_cpu(r) - cpu0
 
 

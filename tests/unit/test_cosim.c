@@ -3,6 +3,9 @@
  * and written exactly, the demo's kick-off read, bad states refused, the two
  * steps against the scheme written out here, the cycle bookkeeping that ends
  * a chain, and a batch's commands as Redis would receive them. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +32,68 @@ static void states_are_read_and_written_exactly(void **unused) {
     cosim_state_format(&text, &s);
     assert_string_equal(text.data, "{\"x\":0.1,\"v\":1.0,\"t\":2.5}");
     strbuf_release(&text);
+}
+
+/* The rule written out plainly: %.15g if it reads back, else %.17g. */
+static void reference_number(strbuf_t *out, double x) {
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", x);
+    if (strtod(buf, NULL) != x) snprintf(buf, sizeof buf, "%.17g", x);
+    strbuf_puts(out, buf);
+    if (!strpbrk(buf, ".eEin")) strbuf_puts(out, ".0");
+}
+
+static uint64_t next_random(uint64_t *s) {     /* xorshift64 */
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A double of one of the kinds a chain sends or a person types: any bit
+ * pattern, a 15-digit or shorter decimal at any scale, one ulp off one,
+ * a sum of steps, near a power of two. */
+static double some_double(uint64_t *seed, int kind) {
+    uint64_t r = next_random(seed);
+    double x;
+    switch (kind) {
+    case 0:
+        memcpy(&x, &r, sizeof x);
+        return isfinite(x) ? x : 1.5;
+    case 1:
+    case 2:
+        x = (double)(r % 1000000000000000ULL) * pow(10, (int)(r >> 50) % 40 - 30);
+        return kind == 1 ? x : nextafter(x, r & 1 ? INFINITY : -INFINITY);
+    case 3:
+        x = 0;
+        for (uint64_t i = 0; i < r % 2000; i++) x += 0.1;
+        return x;
+    default:
+        return ldexp(1 + (double)(r % 4) * 0x1p-52, (int)(r >> 40) % 200 - 100);
+    }
+}
+
+static void numbers_are_written_as_the_rule_says(void **unused) {
+    (void)unused;
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    strbuf_t got = STRBUF_INIT, want = STRBUF_INIT;
+    for (int i = 0; i < 100000; i++) {
+        sd_state_t s = {some_double(&seed, i % 5), some_double(&seed, (i + 1) % 5),
+                        some_double(&seed, (i + 2) % 5)};
+        strbuf_reset(&got);
+        strbuf_reset(&want);
+        cosim_state_format(&got, &s);
+        strbuf_puts(&want, "{\"x\":");
+        reference_number(&want, s.x);
+        strbuf_puts(&want, ",\"v\":");
+        reference_number(&want, s.v);
+        strbuf_puts(&want, ",\"t\":");
+        reference_number(&want, s.t);
+        strbuf_putc(&want, '}');
+        assert_string_equal(got.data, want.data);
+    }
+    strbuf_release(&got);
+    strbuf_release(&want);
 }
 
 static void the_demo_kick_off_is_read_and_bad_states_refused(void **unused) {
@@ -105,6 +170,7 @@ static void batch_is_one_transaction_with_one_ack_per_stream(void **unused) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(states_are_read_and_written_exactly),
+        cmocka_unit_test(numbers_are_written_as_the_rule_says),
         cmocka_unit_test(the_demo_kick_off_is_read_and_bad_states_refused),
         cmocka_unit_test(steps_follow_the_scheme_and_chains_end_on_time),
         cmocka_unit_test(batch_is_one_transaction_with_one_ack_per_stream),
