@@ -22,6 +22,7 @@
 #include "common/config.h"
 #include "common/util.h"
 #include "cosim/cosim.h"
+#include "cosim/pack.h"
 #include "pydsd.h"
 
 #define READ_COUNT "256"
@@ -47,6 +48,8 @@ typedef struct pydsd {
     int verbose;
     chain_t *seen;
     cosim_batch_t batch;
+    int replies_due;        /* of transactions sent */
+    cosim_names_t *names;   /* packed entries' names texts, parsed */
     char *read_new;         /* the XREADGROUP of new entries, formatted */
     int read_new_len;
 } pydsd_t;
@@ -89,59 +92,100 @@ static void chain_done(pydsd_t *d, chain_t *c, const sd_state_t *s) {
                c->name, s->t, s->x, s->v);
 }
 
-/* One entry: queue its answer and its acknowledgement. */
-static void handle(pydsd_t *d, const char *id, const redisReply *fields) {
-    cosim_entry_t e;
-    if (cosim_entry_parse(fields, &e) != 0) {
-        fprintf(stderr, "pde pydsd %s: entry %s is not name/in/out with a state; skipped\n",
-                d->def->name, id);
-        cosim_batch_ack(&d->batch, d->reads, d->def->group, id);
-        return;
-    }
-    sd_state_t out;
-    cosim_step_t step = cosim_step(d->role, &d->p, d->F, d->cycles, &e.state, &out);
+/* One chain's step on the state it received: what to do with it, *out the
+ * state to send, the chain counted done when it is. */
+static cosim_step_t step_chain(pydsd_t *d, const char *name, size_t name_len,
+                               const sd_state_t *in, sd_state_t *out) {
+    cosim_step_t step = cosim_step(d->role, &d->p, d->F, d->cycles, in, out);
     if (step != COSIM_COMPLETE) {
-        cosim_batch_answer(&d->batch, d->writes, e.name, e.name_len, e.out, e.out_len, &out);
         d->n_steps++;
         if (d->verbose)
-            printf("%.*s t=%.17g x=%.17g v=%.17g\n", (int)e.name_len, e.name, out.t, out.x, out.v);
+            printf("%.*s t=%.17g x=%.17g v=%.17g\n", (int)name_len, name, out->t, out->x, out->v);
     }
-    cosim_batch_ack(&d->batch, d->reads, d->def->group, id);
     if (step != COSIM_ANSWER)
-        chain_done(d, chain_of(d, e.name, e.name_len), step == COSIM_COMPLETE ? &e.state : &out);
+        chain_done(d, chain_of(d, name, name_len), step == COSIM_COMPLETE ? in : out);
+    return step;
+}
+
+/* A packed entry (pack.h): one answer for the chains still running. */
+static int handle_pack(pydsd_t *d, const redisReply *fields) {
+    cosim_pack_t pk;
+    int rc = cosim_pack_parse(fields, &d->names, &pk);
+    if (rc == 0) {
+        sd_state_t *out = xcalloc(pk.n ? pk.n : 1, sizeof *out);
+        unsigned char *answered = xcalloc(pk.n ? pk.n : 1, 1);
+        for (size_t i = 0; i < pk.n; i++) {
+            const char *name = cosim_pack_name(&pk, i);
+            answered[i] = step_chain(d, name, strlen(name), &pk.states[i], &out[i]) !=
+                          COSIM_COMPLETE;
+        }
+        cosim_batch_answer_pack(&d->batch, d->writes, &pk, answered, out);
+        free(out);
+        free(answered);
+    }
+    cosim_pack_release(&pk);
+    return rc;
+}
+
+/* A demo entry: its answer, if the chain is not complete. */
+static int handle_demo(pydsd_t *d, const redisReply *fields) {
+    cosim_entry_t e;
+    if (cosim_entry_parse(fields, &e) != 0) return -1;
+    sd_state_t out;
+    if (step_chain(d, e.name, e.name_len, &e.state, &out) != COSIM_COMPLETE)
+        cosim_batch_answer(&d->batch, d->writes, e.name, e.name_len, e.out, e.out_len, &out);
+    return 0;
+}
+
+/* One entry: queue its answer and its acknowledgement; whether it was a
+ * packed entry. */
+static int handle(pydsd_t *d, const char *id, const redisReply *fields) {
+    int packed = cosim_pack_is(fields);
+    if ((packed ? handle_pack(d, fields) : handle_demo(d, fields)) != 0)
+        fprintf(stderr, "pde pydsd %s: entry %s is not %s; skipped\n", d->def->name, id,
+                packed ? "names/ins/outs with states" : "name/in/out with a state");
+    cosim_batch_ack(&d->batch, d->reads, d->def->group, id);
+    return packed;
 }
 
 static void append_read(pydsd_t *d, const char *from);
 
-/* Send the batch, take its replies, then queue the next read if next is not
- * NULL (take_read() sends it and takes its reply). Sending the read in the
- * same write as the batch saves a round trip on paper, but measured on
- * loopback it made one chain 10-20 % slower: the part then sleeps through
- * the transaction's reply as well. 0, or -1 with the reason printed (a
- * transaction that did not run). */
-static int commit(pydsd_t *d, const char *next) {
+/* Send the transaction queued so far, without waiting for its replies
+ * (await_replies() takes them). A read's packed entries are sent one by
+ * one as they are handled, so the other part starts on the first while
+ * this one handles the next; 0, or -1 with the reason printed. */
+static int send_batch(pydsd_t *d) {
     cosim_batch_finish(&d->batch);
+    int rc = 0, done = 0;
+    if (d->batch.n_replies) {
+        if (redisAppendFormattedCommand(d->rc, d->batch.cmds.data, d->batch.cmds.len) != REDIS_OK)
+            rc = -1;
+        while (rc == 0 && !done)
+            if (redisBufferWrite(d->rc, &done) != REDIS_OK) rc = -1;
+        if (rc) fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rc->errstr);
+        d->replies_due += d->batch.n_replies;
+    }
+    cosim_batch_reset(&d->batch);
+    return rc;
+}
+
+/* Take the replies of the transactions sent; 0, or -1 with the reason
+ * printed (an error, or a transaction that did not run: EXEC's nil). */
+static int await_replies(pydsd_t *d) {
     int rc = 0;
-    if (d->batch.n_replies &&
-        redisAppendFormattedCommand(d->rc, d->batch.cmds.data, d->batch.cmds.len) != REDIS_OK)
-        rc = -1;
-    for (int i = 0; rc == 0 && i < d->batch.n_replies; i++) {
+    for (; d->replies_due > 0; d->replies_due--) {
         redisReply *r = NULL;
         if (redisGetReply(d->rc, (void **)&r) != REDIS_OK) {
             fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rc->errstr);
-            rc = -1;
-            break;
+            return -1;
         }
-        int last = i == d->batch.n_replies - 1;
-        if (r->type == REDIS_REPLY_ERROR || (last && r->type != REDIS_REPLY_ARRAY)) {
+        if (r->type == REDIS_REPLY_ERROR || r->type == REDIS_REPLY_NIL) {
             fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name,
                     r->type == REDIS_REPLY_ERROR ? r->str : "transaction aborted");
             rc = -1;
         }
         freeReplyObject(r);
     }
-    cosim_batch_reset(&d->batch);
-    if (rc == 0 && next) append_read(d, next);
     return rc;
 }
 
@@ -173,9 +217,10 @@ static void append_read(pydsd_t *d, const char *from) {
     redisAppendFormattedCommand(d->rc, d->read_new, (size_t)d->read_new_len);
 }
 
-/* Take the reply of a queued read, handle its entries and send their
- * answers, with the next read of new entries while chains remain and more
- * is set. Returns the entries handled, or -1 on a Redis error. */
+/* Take the reply of a queued read, handle its entries, send their answers
+ * and take the replies, then queue the next read of new entries while
+ * chains remain and more is set. Returns the entries handled, or -1 on a
+ * Redis error. */
 static long take_read(pydsd_t *d, int more) {
     redisReply *r = NULL;
     if (redisGetReply(d->rc, (void **)&r) != REDIS_OK) {
@@ -187,17 +232,18 @@ static long take_read(pydsd_t *d, int more) {
         fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, r->str);
         n = -1;
     } else if (r->type == REDIS_REPLY_ARRAY) {
-        for (size_t s = 0; s < r->elements; s++) {
+        for (size_t s = 0; n >= 0 && s < r->elements; s++) {
             const redisReply *entries = r->element[s]->element[1];
-            for (size_t i = 0; i < entries->elements; i++) {
+            for (size_t i = 0; n >= 0 && i < entries->elements; i++) {
                 const redisReply *e = entries->element[i];
-                handle(d, e->element[0]->str, e->element[1]);
-                n++;
+                int packed = handle(d, e->element[0]->str, e->element[1]);
+                n = packed && send_batch(d) != 0 ? -1 : n + 1;
             }
         }
     }
     freeReplyObject(r);
-    if (n >= 0 && commit(d, more && d->n_done < d->chains ? ">" : NULL) != 0) return -1;
+    if (n >= 0 && (send_batch(d) != 0 || await_replies(d) != 0)) return -1;
+    if (n >= 0 && more && d->n_done < d->chains) append_read(d, ">");
     return n;
 }
 
@@ -312,6 +358,7 @@ int pydsd_main(int argc, char **argv) {
         free(c);
     }
     cosim_batch_release(&d->batch);
+    cosim_names_release(&d->names);
     redisFreeCommand(d->read_new);
     redisFree(d->rc);
     return rc;

@@ -39,19 +39,21 @@ void cosim_sim_prefix(char *out, size_t len, const char *sim) {
 
 /* ---------------------------- states ---------------------------- */
 
-int cosim_state_parse(const char *json, size_t len, sd_state_t *s) {
-    json_t *o = json_loadb(json, len, 0, NULL);
+static int state_from_json(const json_t *o, sd_state_t *s) {
     json_t *x = json_object_get(o, "x"), *v = json_object_get(o, "v"),
            *t = json_object_get(o, "t");
-    int ok = json_is_number(x) && json_is_number(v) && json_is_number(t);
-    if (ok) {
-        s->x = json_number_value(x);
-        s->v = json_number_value(v);
-        s->t = json_number_value(t);
-        ok = isfinite(s->x) && isfinite(s->v) && isfinite(s->t);
-    }
+    if (!json_is_number(x) || !json_is_number(v) || !json_is_number(t)) return -1;
+    s->x = json_number_value(x);
+    s->v = json_number_value(v);
+    s->t = json_number_value(t);
+    return isfinite(s->x) && isfinite(s->v) && isfinite(s->t) ? 0 : -1;
+}
+
+int cosim_state_parse(const char *json, size_t len, sd_state_t *s) {
+    json_t *o = json_loadb(json, len, 0, NULL);
+    int rc = state_from_json(o, s);
     json_decref(o);
-    return ok ? 0 : -1;
+    return rc;
 }
 
 /* Whether x's 17-digit text s could have a 15-digit form that reads back
@@ -173,17 +175,26 @@ static void flush_acks(cosim_batch_t *b) {
     strbuf_reset(&b->ack_ids);
 }
 
+void cosim_batch_xadd(cosim_batch_t *b, const char *stream, const char *const fields[6],
+                      const size_t lens[6]) {
+    open_transaction(b);
+    const char *argv[9] = {"XADD", stream, "*"};
+    size_t argv_lens[9] = {4, strlen(stream), 1};
+    memcpy(argv + 3, fields, 6 * sizeof *fields);
+    memcpy(argv_lens + 3, lens, 6 * sizeof *lens);
+    append_command(b, 9, argv, argv_lens);
+    b->n_answers++;
+}
+
 void cosim_batch_answer(cosim_batch_t *b, const char *stream, const char *name,
                         size_t name_len, const char *in, size_t in_len,
                         const sd_state_t *out) {
-    open_transaction(b);
     strbuf_t text = STRBUF_INIT;
     cosim_state_format(&text, out);
-    const char *argv[] = {"XADD", stream, "*", "name", name, "in", in, "out", text.data};
-    size_t lens[] = {4, strlen(stream), 1, 4, name_len, 2, in_len, 3, text.len};
-    append_command(b, 9, argv, lens);
+    const char *fields[] = {"name", name, "in", in, "out", text.data};
+    size_t lens[] = {4, name_len, 2, in_len, 3, text.len};
+    cosim_batch_xadd(b, stream, fields, lens);
     strbuf_release(&text);
-    b->n_answers++;
 }
 
 void cosim_batch_ack(cosim_batch_t *b, const char *stream, const char *group,

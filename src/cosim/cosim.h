@@ -102,6 +102,10 @@ typedef struct cosim_batch {
 void cosim_batch_reset(cosim_batch_t *b);   /* empty again, keeps memory */
 void cosim_batch_release(cosim_batch_t *b);
 
+/* Queue an XADD stream * of three field-value pairs (fields[0], fields[1],
+ * ...), lens their lengths. */
+void cosim_batch_xadd(cosim_batch_t *b, const char *stream, const char *const fields[6],
+                      const size_t lens[6]);
 /* Queue an answer: XADD stream * name <name> in <in> out <out>. */
 void cosim_batch_answer(cosim_batch_t *b, const char *stream, const char *name,
                         size_t name_len, const char *in, size_t in_len,

@@ -10,6 +10,7 @@ import math
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -25,12 +26,12 @@ from harness import BIN, Redis, Stack, wait_for  # noqa: E402
 KICK_OFF = '{"x":0,"v":1,"t":0.0}'
 
 
-def recurrence(cycles, m=1.0, k=1.0, zeta=0.01, h=0.1, x=0.0, v=1.0, force=lambda t: 0.0):
+def recurrence(cycles, m=1.0, k=1.0, zeta=0.01, h=0.1, x=0.0, v=1.0, force=lambda t: 0.0,
+               t=0.0):
     """The states after each step: [(x, v, t) after the velocity step,
     (x, v, t) after the position step] per cycle, as MODELS.md writes the
     scheme."""
     c = 2 * zeta * math.sqrt(k * m)
-    t = 0.0
     steps = []
     for _ in range(cycles):
         v = v + (h / m) * (force(t) - k * x - c * v)
@@ -46,14 +47,30 @@ def state(text):
     return (s["x"], s["v"], s["t"])
 
 
+def packed_states(data):
+    return [struct.unpack_from("<3d", data, i) for i in range(0, len(data), 24)]
+
+
+def packed_messages(r, stream):
+    """A stream's packed entries as (name, in, out) per chain, in order."""
+    for _, fields in r.xrange(stream):
+        if b"names" not in fields:
+            continue
+        names = json.loads(fields[b"names"])
+        ins, outs = packed_states(fields[b"ins"]), packed_states(fields[b"outs"])
+        assert len(names) == len(ins) == len(outs)
+        yield from zip(names, ins, outs)
+
+
 def read(path):
     with open(path) as f:
         return f.read()
 
 
 def entries(r, stream):
+    """A stream's demo entries (name, in, out), in order."""
     return [(eid, {k.decode(): val.decode() for k, val in fields.items()})
-            for eid, fields in r.xrange(stream)]
+            for eid, fields in r.xrange(stream) if b"name" in fields]
 
 
 class ProtocolHalf(threading.Thread):
@@ -218,6 +235,45 @@ class PydsdTest(unittest.TestCase):
         self.finish(v)
         self.finish(p)
         self.assert_chain_follows_recurrence(cycles)
+
+    def test_packed_chains_follow_the_recurrence_beside_a_demo_chain_and_resume(self):
+        # Six chains packed in two entries (pack.h), one of them starting
+        # at cycle 10 so that it ends first and leaves its entry, beside a
+        # demo chain on the same streams; the velocity half is killed
+        # mid-run and started again.
+        cycles = 3000
+        starts = {f"c{i}": (0.1 * i, 1.0 - 0.2 * i, 1.0 if i == 4 else 0.0) for i in range(6)}
+        args = ("--cycles", str(cycles), "--chains", "7")
+        v, p = self.pydsd("velocity", *args), self.pydsd("position", *args)
+        self.wait_group("positions", "vel_group")
+        self.wait_group("velocities", "pos_group")
+        # A malformed packed entry (two names, no state) is skipped.
+        bad = self.r.xadd("positions", {"names": '["a","b"]', "ins": b"", "outs": b""})
+        for group in (["c0", "c2", "c4"], ["c1", "c3", "c5"]):
+            states = b"".join(struct.pack("<3d", *starts[n]) for n in group)
+            self.r.xadd("positions", {"names": json.dumps(group), "ins": states, "outs": states})
+        self.kick_off()
+        wait_for(lambda: self.r.xlen("velocities") > 1500, timeout=60, what="the chains to move")
+        v.kill()
+        v.wait()
+        self.assertIn(f"entry {bad.decode()} is not names/ins/outs", v.communicate()[0])
+        v = self.pydsd("velocity", *args)
+        self.finish(v)
+        self.finish(p)
+        self.r.xdel("positions", bad)
+        self.assert_chain_follows_recurrence(cycles)
+        for name, (x, vv, t) in starts.items():
+            expected = recurrence(cycles - round(t / 0.1), x=x, v=vv, t=t)
+            for stream, after in (("velocities", 0), ("positions", 1)):
+                got = [(i, o) for n, i, o in packed_messages(self.r, stream) if n == name]
+                if stream == "positions":
+                    got = got[1:]                           # the kick-off
+                self.assertEqual([o for _, o in got], [e[after] for e in expected],
+                                 f"{name} on {stream}")
+                # Each message says what it answers: the state before it.
+                before = [starts[name]] + [e[1] for e in expected[:-1]]
+                if stream == "velocities":
+                    self.assertEqual([i for i, _ in got], before, name)
 
     def test_bad_arguments_and_unstable_steps_are_refused(self):
         for args in (["sideways"], ["velocity", "--cycles", "x"], ["velocity", "--bogus", "1"]):
