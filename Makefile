@@ -53,7 +53,7 @@ test-tsan:
 # The fuzz targets, built with clang (coverage, ASan, UBSan) apart from the
 # gcc builds.
 fuzz-build:
-	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON >/dev/null
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 fuzz: setup fuzz-build

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config curl
-  libuv1-dev libwebsockets-dev libhiredis-dev libjansson-dev
+  libuv1-dev libwebsockets-dev libhiredis-dev libjansson-dev libdouble-conversion-dev
   libsundials-dev libsqlite3-dev libcurl4-openssl-dev uthash-dev
   libcmocka-dev redis-server sqlite3 python3 python3-websocket python3-redis
   influxdb influxdb-client

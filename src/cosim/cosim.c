@@ -1,10 +1,9 @@
 /* cosim.c - the demo's wire format and one part's step (cosim.h).
  *
  * Load: the hot path of every co-simulated chain: per entry one small JSON
- * parse, two number formats and one formatted XADD. */
+ * parse, three numbers written and one formatted XADD. */
 #include "cosim.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <jansson.h>
 
 #include "common/util.h"
+#include "number.h"
 
 static const cosim_role_def_t roles[] = {
     [COSIM_VELOCITY] = {"velocity", "positions", "velocities", "vel_group"},
@@ -56,37 +56,9 @@ int cosim_state_parse(const char *json, size_t len, sd_state_t *s) {
     return rc;
 }
 
-/* Whether x's 17-digit text s could have a 15-digit form that reads back
- * to x. If one does, x is within half an ulp of a 15-digit decimal D, and
- * half an ulp is less than 11.2 units of the 17th significant digit, so
- * s is D followed by 00..11, or by 88..99 after a borrow. Any other pair
- * of last digits rules the short form out. (Subnormal numbers have wider
- * ulps: they always get the try.) */
-static int may_have_short_form(double x, const char *s) {
-    if (fabs(x) < DBL_MIN) return 1;
-    int digits = 0, last_two = 0;
-    for (; *s && *s != 'e'; s++) {
-        if (*s < '0' || *s > '9' || (digits == 0 && *s == '0')) continue;
-        digits++;
-        last_two = (last_two * 10 + (*s - '0')) % 100;
-    }
-    return digits < 17 || last_two <= 12 || last_two >= 87;
-}
-
-/* %.15g when that reads back to x (0.1, 2.5: what a person would write),
- * else %.17g, which always does; ".0" is added to whole numbers so they
- * read back as floats in any language. Not always the shortest text, but
- * exact. Formatting is most of a part's work, so %.17g comes first and the
- * %.15g try (a second format and a strtod) is made only when it may win. */
 static void put_number(strbuf_t *out, double x) {
-    char buf[40], shorter[40];
-    snprintf(buf, sizeof buf, "%.17g", x);
-    if (may_have_short_form(x, buf)) {
-        snprintf(shorter, sizeof shorter, "%.15g", x);
-        if (strtod(shorter, NULL) == x) memcpy(buf, shorter, sizeof buf);
-    }
-    strbuf_puts(out, buf);
-    if (!strpbrk(buf, ".eEin")) strbuf_puts(out, ".0");
+    char text[COSIM_NUMBER_MAX];
+    strbuf_append(out, text, cosim_number_format(x, text));
 }
 
 void cosim_state_format(strbuf_t *out, const sd_state_t *s) {

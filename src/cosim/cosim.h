@@ -57,9 +57,10 @@ void cosim_stream(char *out, size_t len, const char *prefix, const char *stream)
 /* Read a state; 0, or -1 if json is not an object of three finite
  * numbers x, v, t. */
 int cosim_state_parse(const char *json, size_t len, sd_state_t *s);
-/* Append a state as JSON, each number in a text that reads back to the
- * same double, so a trajectory crosses any number of processes and
- * languages without changing a digit. */
+/* Append a state as JSON, {"x":…,"v":…,"t":…}, each number as Python
+ * writes it (number.h): the shortest text that reads back to the same
+ * double, so a trajectory crosses any number of processes and languages
+ * without changing a digit. */
 void cosim_state_format(strbuf_t *out, const sd_state_t *s);
 
 long cosim_cycle(const sd_state_t *s, double h);

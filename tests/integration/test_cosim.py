@@ -47,6 +47,12 @@ def state(text):
     return (s["x"], s["v"], s["t"])
 
 
+def python_text(values):
+    """A state as Python's json.dumps writes it, without spaces: what pde
+    writes, byte for byte."""
+    return json.dumps(dict(zip("xvt", values)), separators=(",", ":"))
+
+
 def packed_states(data):
     return [struct.unpack_from("<3d", data, i) for i in range(0, len(data), 24)]
 
@@ -161,7 +167,8 @@ class PydsdTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, out)
         return out
 
-    def assert_chain_follows_recurrence(self, cycles, **kw):
+    def assert_chain_follows_recurrence(self, cycles, pde_writes=("velocities", "positions"),
+                                        **kw):
         positions = entries(self.r, "positions")
         velocities = entries(self.r, "velocities")
         self.assertEqual(len(positions), cycles + 1)     # the kick-off and one per cycle
@@ -175,6 +182,12 @@ class PydsdTest(unittest.TestCase):
             self.assertEqual(state(vel["out"]), expected[n][0], f"cycle {n}")
             self.assertEqual(pos["in"], vel["out"], f"cycle {n}")
             self.assertEqual(state(pos["out"]), expected[n][1], f"cycle {n}")
+            # pde writes numbers as Python does: "0.30000000000000004",
+            # "1.0", "1e-05".
+            if "velocities" in pde_writes:
+                self.assertEqual(vel["out"], python_text(expected[n][0]))
+            if "positions" in pde_writes:
+                self.assertEqual(pos["out"], python_text(expected[n][1]))
             previous = pos["out"]
         # Every entry handled was acknowledged.
         self.assertEqual(self.r.xpending("positions", "vel_group")["pending"], 0)
@@ -205,7 +218,8 @@ class PydsdTest(unittest.TestCase):
         self.finish(p)
         other.join(60)
         self.assertIsNone(other.error)
-        self.assert_chain_follows_recurrence(1000)
+        writes = {"velocity": "velocities", "position": "positions"}[pde_role]
+        self.assert_chain_follows_recurrence(1000, pde_writes=(writes,))
 
     def test_pde_velocity_half_against_an_independent_position_half(self):
         self.play_against_independent_half("velocity", "position", "positions", "vel_group")
