@@ -241,8 +241,11 @@ static long take_read(pydsd_t *d, int more) {
             }
         }
     }
+    /* The answers go first: the other part waits on them, not on this
+     * part's freeing and bookkeeping. */
+    if (n >= 0 && send_batch(d) != 0) n = -1;
     freeReplyObject(r);
-    if (n >= 0 && (send_batch(d) != 0 || await_replies(d) != 0)) return -1;
+    if (n >= 0 && await_replies(d) != 0) n = -1;
     if (n >= 0 && more && d->n_done < d->chains) append_read(d, ">");
     return n;
 }
