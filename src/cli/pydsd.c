@@ -65,6 +65,9 @@ static int usage(void) {
             "Kick a chain off with:\n"
             "  redis-cli XADD positions '*' name mymodel in '{\"x\":0,\"v\":1,\"t\":0.0}' "
             "out '{\"x\":0,\"v\":1,\"t\":0.0}'\n"
+            "Chains are told apart by name; many chains may share one entry: fields\n"
+            "names (a JSON array), ins and outs (x, v, t per chain, as little-endian\n"
+            "doubles), answered in kind (src/cosim/pack.h).\n"
             "Defaults: m = 1, k = 1, zeta = 0.01, h = 0.1, F = 0, 1000 cycles, 1 chain;\n"
             "it stops once --chains chains have run --cycles cycles.\n");
     return 2;

@@ -15,7 +15,8 @@
  * A part answers every entry it reads (the demo answered only the first of
  * each read), so one pair of streams carries any number of chains, told
  * apart by name. pde's own sims use the same format on streams of their
- * own, "pde:cosim:<sim>:positions" and "...:velocities".
+ * own, "pde:cosim:<sim>:positions" and "...:velocities". Packed entries
+ * (pack.h), pde's extension, carry many chains' messages in one entry.
  *
  * Exactly once: a part sends its answers and acknowledges the entries they
  * answer in one MULTI/EXEC, so a part killed at any moment has done both or
