@@ -3,9 +3,11 @@
 split runs, against the floor a bare hiredis ping-pong sets.
 
 Against a private redis-server (loopback, no persistence):
-  1. bare ping-pong (bench_pingpong) and one `pde pydsd` chain, measured in
-     turns, ROUNDS times each: round trips/s vs cycles/s (one cycle = a
-     velocity step and a position step = two Redis hops, as a round trip);
+  1. bare ping-pong (bench_pingpong), the same with the demo's consumer
+     groups and acknowledgements (still no work: the floor of the protocol
+     itself) and one `pde pydsd` chain, measured in turns, ROUNDS times
+     each: round trips/s vs cycles/s (one cycle = a velocity step and a
+     position step = two Redis hops, as a round trip);
   2. 1,000 chains on the same streams at once, each step of each chain in
      an entry of its own (the demo's format), then packed, 250 chains to an
      entry (src/cosim/pack.h): aggregate cycles/s (and part steps/s =
@@ -91,9 +93,10 @@ def run_chains(red, r, chains, cycles, packed_in=0):
     return time.monotonic() - start, redis_cpu(r) - cpu0
 
 
-def ping_pong(red, round_trips):
+def ping_pong(red, round_trips, groups=False):
     out = subprocess.run([os.path.join(BIN, "bench_pingpong"), "127.0.0.1", str(red.port),
-                          str(round_trips)], capture_output=True, text=True, check=True)
+                          str(round_trips), *(["--groups"] if groups else [])],
+                         capture_output=True, text=True, check=True)
     return float(out.stdout)
 
 
@@ -121,14 +124,20 @@ def main():
     r = redis.Redis(port=red.port)
     rows = []
     try:
-        pp, one = [], []
+        pp, groups, one = [], [], []
         for _ in range(ROUNDS):
             pp.append(ping_pong(red, ONE_CHAIN_CYCLES))
+            groups.append(ping_pong(red, ONE_CHAIN_CYCLES, groups=True))
             secs, _ = run_chains(red, r, 1, ONE_CHAIN_CYCLES)
             one.append(ONE_CHAIN_CYCLES / secs)
         pp_med, one_med = statistics.median(pp), statistics.median(one)
+        groups_med = statistics.median(groups)
         rows.append(("bare hiredis ping-pong (round trips/s)", f"{pp_med:,.0f}",
                      ", ".join(f"{x:,.0f}" for x in pp)))
+        rows.append(("ping-pong in consumer groups, acknowledged (round trips/s)",
+                     f"{groups_med:,.0f}",
+                     f"{100 * groups_med / pp_med:.0f} % of bare: the demo protocol's floor; "
+                     + ", ".join(f"{x:,.0f}" for x in groups)))
         rows.append(("one chain, pde pydsd x 2 (cycles/s)", f"{one_med:,.0f}",
                      ", ".join(f"{x:,.0f}" for x in one)))
         rows.append(("one chain / ping-pong", f"{100 * one_med / pp_med:.0f} %", "target >= 90 %"))

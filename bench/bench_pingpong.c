@@ -1,14 +1,18 @@
 /* bench_pingpong.c - the floor for a co-simulated chain: a bare hiredis
  * ping-pong over two Redis streams, nothing else.
  *
- *   bench_pingpong HOST PORT ROUND_TRIPS
+ *   bench_pingpong HOST PORT ROUND_TRIPS [--groups]
  *
  * Two processes, as the chain's two parts are, each with its own blocking
  * connection, pass one entry back and forth: A XADDs to pp:a and waits on
  * pp:b with XREAD BLOCK; B waits on pp:a and XADDs to pp:b. Entries carry
  * the same fields as the spring-damper chain's (name, in, out), so one
  * round trip costs what a co-simulation cycle would with no work and no
- * consumer groups. Prints round trips per second. */
+ * consumer groups. Prints round trips per second.
+ *
+ * --groups: what the demo's protocol adds, still with no work: each player
+ * reads in a consumer group (XREADGROUP BLOCK) and acknowledges each entry
+ * it answers, XADD and XACK in one write. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 static const char *host;
 static int port;
 static long round_trips;
+static int groups;
 
 static const char *STATE = "{\"x\":0.2948235712,\"v\":0.964211712,\"t\":0.30000000000000004}";
 
@@ -33,9 +38,12 @@ static redisContext *connect_or_die(void) {
     return c;
 }
 
-/* Wait for the next entry after *last on stream; remember its id. */
+/* Wait for the next entry after *last on stream (in group pp, with
+ * --groups); remember its id. */
 static void wait_entry(redisContext *c, const char *stream, char *last, size_t len) {
-    redisReply *r = redisCommand(c, "XREAD BLOCK 0 STREAMS %s %s", stream, last);
+    redisReply *r = groups ? redisCommand(c, "XREADGROUP GROUP pp %s BLOCK 0 STREAMS %s >",
+                                          stream, stream)
+                           : redisCommand(c, "XREAD BLOCK 0 STREAMS %s %s", stream, last);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
         fprintf(stderr, "bench_pingpong: XREAD failed\n");
         exit(1);
@@ -45,13 +53,22 @@ static void wait_entry(redisContext *c, const char *stream, char *last, size_t l
     freeReplyObject(r);
 }
 
-static void send_entry(redisContext *c, const char *stream) {
-    redisReply *r = redisCommand(c, "XADD %s * name chain in %s out %s", stream, STATE, STATE);
-    if (!r || r->type != REDIS_REPLY_STRING) {
-        fprintf(stderr, "bench_pingpong: XADD failed\n");
-        exit(1);
+/* Send an entry to stream; with --groups, acknowledge the entry *last of
+ * stream acked (if any) in the same write. */
+static void send_entry(redisContext *c, const char *stream, const char *acked,
+                       const char *last) {
+    redisAppendCommand(c, "XADD %s * name chain in %s out %s", stream, STATE, STATE);
+    int ack = groups && acked && strcmp(last, "0-0") != 0;
+    if (ack) redisAppendCommand(c, "XACK %s pp %s", acked, last);
+    for (int i = 0; i <= ack; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK ||
+            r->type != (i ? REDIS_REPLY_INTEGER : REDIS_REPLY_STRING)) {
+            fprintf(stderr, "bench_pingpong: %s failed\n", i ? "XACK" : "XADD");
+            exit(1);
+        }
+        freeReplyObject(r);
     }
-    freeReplyObject(r);
 }
 
 static void player_b(void) {
@@ -59,7 +76,7 @@ static void player_b(void) {
     char last[64] = "0-0";
     for (long i = 0; i < round_trips; i++) {
         wait_entry(c, "pp:a", last, sizeof last);
-        send_entry(c, "pp:b");
+        send_entry(c, "pp:b", "pp:a", last);
     }
     redisFree(c);
 }
@@ -71,8 +88,9 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: bench_pingpong HOST PORT ROUND_TRIPS\n");
+    groups = argc == 5 && strcmp(argv[4], "--groups") == 0;
+    if (argc != 4 + groups) {
+        fprintf(stderr, "usage: bench_pingpong HOST PORT ROUND_TRIPS [--groups]\n");
         return 2;
     }
     host = argv[1];
@@ -80,6 +98,10 @@ int main(int argc, char **argv) {
     round_trips = atol(argv[3]);
     redisContext *c = connect_or_die();
     freeReplyObject(redisCommand(c, "DEL pp:a pp:b"));
+    if (groups) {
+        freeReplyObject(redisCommand(c, "XGROUP CREATE pp:a pp $ MKSTREAM"));
+        freeReplyObject(redisCommand(c, "XGROUP CREATE pp:b pp $ MKSTREAM"));
+    }
     pid_t b = fork();
     if (b < 0) return 1;
     if (b == 0) {
@@ -89,7 +111,7 @@ int main(int argc, char **argv) {
     char last[64] = "0-0";
     double start = now_s();
     for (long i = 0; i < round_trips; i++) {
-        send_entry(c, "pp:a");
+        send_entry(c, "pp:a", i ? "pp:b" : NULL, last);
         wait_entry(c, "pp:b", last, sizeof last);
     }
     double elapsed = now_s() - start;

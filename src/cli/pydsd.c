@@ -21,8 +21,7 @@
 
 #include "common/config.h"
 #include "common/util.h"
-#include "cosim/cosim.h"
-#include "cosim/pack.h"
+#include "cosim/answer.h"
 #include "pydsd.h"
 
 #define READ_COUNT "256"
@@ -95,60 +94,37 @@ static void chain_done(pydsd_t *d, chain_t *c, const sd_state_t *s) {
                c->name, s->t, s->x, s->v);
 }
 
-/* One chain's step on the state it received: what to do with it, *out the
- * state to send, the chain counted done when it is. */
-static cosim_step_t step_chain(pydsd_t *d, const char *name, size_t name_len,
+/* One chain's step on the state it received (cosim_chain_step_fn): what
+ * to do with it, *out the state to send, the chain counted done when it
+ * is. */
+static cosim_step_t step_chain(void *ctx, const char *name, size_t name_len,
                                const sd_state_t *in, sd_state_t *out) {
+    pydsd_t *d = ctx;
     cosim_step_t step = cosim_step(d->role, &d->p, d->F, d->cycles, in, out);
-    if (step != COSIM_COMPLETE) {
+    if (step == COSIM_ANSWER || step == COSIM_ANSWER_LAST) {
         d->n_steps++;
         if (d->verbose)
             printf("%.*s t=%.17g x=%.17g v=%.17g\n", (int)name_len, name, out->t, out->x, out->v);
     }
+    if (step == COSIM_OVERFLOW)
+        fprintf(stderr, "pde pydsd %s: chain %.*s stopped at t = %.17g s: its next state "
+                "is not finite (x = %.17g m, v = %.17g m/s)\n", d->def->name, (int)name_len,
+                name, in->t, in->x, in->v);
     if (step != COSIM_ANSWER)
-        chain_done(d, chain_of(d, name, name_len), step == COSIM_COMPLETE ? in : out);
+        chain_done(d, chain_of(d, name, name_len), step == COSIM_ANSWER_LAST ? out : in);
     return step;
-}
-
-/* A packed entry (pack.h): one answer for the chains still running. */
-static int handle_pack(pydsd_t *d, const redisReply *fields) {
-    cosim_pack_t pk;
-    int rc = cosim_pack_parse(fields, &d->names, &pk);
-    if (rc == 0) {
-        sd_state_t *out = xcalloc(pk.n ? pk.n : 1, sizeof *out);
-        unsigned char *answered = xcalloc(pk.n ? pk.n : 1, 1);
-        for (size_t i = 0; i < pk.n; i++) {
-            const char *name = cosim_pack_name(&pk, i);
-            answered[i] = step_chain(d, name, strlen(name), &pk.states[i], &out[i]) !=
-                          COSIM_COMPLETE;
-        }
-        cosim_batch_answer_pack(&d->batch, d->writes, &pk, answered, out);
-        free(out);
-        free(answered);
-    }
-    cosim_pack_release(&pk);
-    return rc;
-}
-
-/* A demo entry: its answer, if the chain is not complete. */
-static int handle_demo(pydsd_t *d, const redisReply *fields) {
-    cosim_entry_t e;
-    if (cosim_entry_parse(fields, &e) != 0) return -1;
-    sd_state_t out;
-    if (step_chain(d, e.name, e.name_len, &e.state, &out) != COSIM_COMPLETE)
-        cosim_batch_answer(&d->batch, d->writes, e.name, e.name_len, e.out, e.out_len, &out);
-    return 0;
 }
 
 /* One entry: queue its answer and its acknowledgement; whether it was a
  * packed entry. */
 static int handle(pydsd_t *d, const char *id, const redisReply *fields) {
-    int packed = cosim_pack_is(fields);
-    if ((packed ? handle_pack(d, fields) : handle_demo(d, fields)) != 0)
+    cosim_entry_form_t form;
+    if (cosim_answer_entry(&d->batch, d->writes, fields, &d->names, step_chain, d, &form) != 0)
         fprintf(stderr, "pde pydsd %s: entry %s is not %s; skipped\n", d->def->name, id,
-                packed ? "names/ins/outs with states" : "name/in/out with a state");
+                form == COSIM_ENTRY_PACKED ? "names/ins/outs with states"
+                                           : "name/in/out with a state");
     cosim_batch_ack(&d->batch, d->reads, d->def->group, id);
-    return packed;
+    return form == COSIM_ENTRY_PACKED;
 }
 
 static void append_read(pydsd_t *d, const char *from);

@@ -39,6 +39,10 @@ void cosim_sim_prefix(char *out, size_t len, const char *sim) {
 
 /* ---------------------------- states ---------------------------- */
 
+static int state_is_finite(const sd_state_t *s) {
+    return isfinite(s->x) && isfinite(s->v) && isfinite(s->t);
+}
+
 static int state_from_json(const json_t *o, sd_state_t *s) {
     json_t *x = json_object_get(o, "x"), *v = json_object_get(o, "v"),
            *t = json_object_get(o, "t");
@@ -46,7 +50,7 @@ static int state_from_json(const json_t *o, sd_state_t *s) {
     s->x = json_number_value(x);
     s->v = json_number_value(v);
     s->t = json_number_value(t);
-    return isfinite(s->x) && isfinite(s->v) && isfinite(s->t) ? 0 : -1;
+    return state_is_finite(s) ? 0 : -1;
 }
 
 int cosim_state_parse(const char *json, size_t len, sd_state_t *s) {
@@ -80,29 +84,32 @@ cosim_step_t cosim_step(cosim_role_t role, const sd_params_t *p, double F,
     if (role == COSIM_VELOCITY) {
         if (cosim_cycle(in, p->h) >= cycles) return COSIM_COMPLETE;
         *out = sd_split_velocity(p, F, *in);
-        return COSIM_ANSWER;
+        return state_is_finite(out) ? COSIM_ANSWER : COSIM_OVERFLOW;
     }
     *out = sd_split_position(p, *in);
+    if (!state_is_finite(out)) return COSIM_OVERFLOW;
     return cosim_cycle(out, p->h) >= cycles ? COSIM_ANSWER_LAST : COSIM_ANSWER;
+}
+
+const char *cosim_field(const redisReply *fields, const char *name, size_t *len) {
+    const char *value = NULL;
+    if (!fields || fields->type != REDIS_REPLY_ARRAY) return NULL;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        const redisReply *k = fields->element[i], *v = fields->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
+            strcmp(k->str, name) == 0) {
+            value = v->str;
+            *len = v->len;
+        }
+    }
+    return value;
 }
 
 int cosim_entry_parse(const redisReply *fields, cosim_entry_t *e) {
     memset(e, 0, sizeof *e);
-    if (!fields || fields->type != REDIS_REPLY_ARRAY) return -1;
-    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-        const redisReply *k = fields->element[i], *v = fields->element[i + 1];
-        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
-        if (strcmp(k->str, "name") == 0) {
-            e->name = v->str;
-            e->name_len = v->len;
-        } else if (strcmp(k->str, "in") == 0) {
-            e->in = v->str;
-            e->in_len = v->len;
-        } else if (strcmp(k->str, "out") == 0) {
-            e->out = v->str;
-            e->out_len = v->len;
-        }
-    }
+    e->name = cosim_field(fields, "name", &e->name_len);
+    e->in = cosim_field(fields, "in", &e->in_len);
+    e->out = cosim_field(fields, "out", &e->out_len);
     if (!e->name || !e->in || !e->out) return -1;
     return cosim_state_parse(e->out, e->out_len, &e->state);
 }

@@ -71,6 +71,8 @@ typedef enum {
     COSIM_ANSWER,           /* send *out, acknowledge the entry */
     COSIM_ANSWER_LAST,      /* the same; the chain is done for this part */
     COSIM_COMPLETE,         /* acknowledge only: the chain is done */
+    COSIM_OVERFLOW,         /* acknowledge only: the next state is not finite
+                               (a state near DBL_MAX), the chain stops */
 } cosim_step_t;
 
 /* The part's step on state in, received in an entry. F is the force in
@@ -119,6 +121,11 @@ void cosim_batch_ack(cosim_batch_t *b, const char *stream, const char *group,
 /* Close the batch (MULTI ... EXEC around what was queued); empty if
  * nothing was. */
 void cosim_batch_finish(cosim_batch_t *b);
+
+/* The value of field name in an entry's fields (a reply's array of
+ * field, value, ...), or NULL. An entry may repeat a field: the last one
+ * counts, as in the demo's Python, which makes a dict of the pairs. */
+const char *cosim_field(const redisReply *fields, const char *name, size_t *len);
 
 /* An entry's fields name, in and out; 0, or -1 if one is missing or out is
  * not a state. */

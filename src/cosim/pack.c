@@ -65,23 +65,9 @@ static const json_t *names_parsed(cosim_names_t **cache, const char *text, size_
     return list;
 }
 
-/* The value of field name in an entry's fields, or NULL. */
-static const char *field(const redisReply *fields, const char *name, size_t *len) {
-    if (!fields || fields->type != REDIS_REPLY_ARRAY) return NULL;
-    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
-        const redisReply *k = fields->element[i], *v = fields->element[i + 1];
-        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
-            strcmp(k->str, name) == 0) {
-            *len = v->len;
-            return v->str;
-        }
-    }
-    return NULL;
-}
-
 int cosim_pack_is(const redisReply *fields) {
     size_t len;
-    return field(fields, "names", &len) != NULL;
+    return cosim_field(fields, "names", &len) != NULL;
 }
 
 static double get_le64(const unsigned char *b) {
@@ -101,9 +87,9 @@ static void put_le64(unsigned char *b, double x) {
 int cosim_pack_parse(const redisReply *fields, cosim_names_t **cache, cosim_pack_t *p) {
     memset(p, 0, sizeof *p);
     size_t ins_len;
-    p->names = field(fields, "names", &p->names_len);
-    p->outs = field(fields, "outs", &p->outs_len);
-    if (!p->names || !p->outs || !field(fields, "ins", &ins_len)) return -1;
+    p->names = cosim_field(fields, "names", &p->names_len);
+    p->outs = cosim_field(fields, "outs", &p->outs_len);
+    if (!p->names || !p->outs || !cosim_field(fields, "ins", &ins_len)) return -1;
     p->name_list = names_parsed(cache, p->names, p->names_len);
     if (!p->name_list || p->outs_len != json_array_size(p->name_list) * COSIM_PACKED_STATE_BYTES)
         return -1;

@@ -137,13 +137,20 @@ static void answer(worker_t *w, wpart_t *pt, const char *id, const char *name,
         if (n % pt->cycles_per_sample == 0 || step == COSIM_COMPLETE)
             emit_sample(w, pt, state, wall_ns());
     }
-    if (step != COSIM_COMPLETE)
+    int answered = step == COSIM_ANSWER || step == COSIM_ANSWER_LAST;
+    if (answered)
         cosim_batch_answer(&w->part_batch, pt->writes, name, name_len, in, in_len, &out);
     cosim_batch_ack(&w->part_batch, pt->reads, cosim_role(pt->role)->group, id);
-    pt->t = step == COSIM_COMPLETE ? state->t : out.t;
+    pt->t = answered ? out.t : state->t;
     if (step == COSIM_COMPLETE) {
         LOG(LOG_INFO, "sim %s: split chain complete at t = %g s", pt->sim, state->t);
         worker_report_status(w, pt->sim, "finished", state->t, "");
+        part_free(w, pt);
+    } else if (step == COSIM_OVERFLOW) {
+        LOG(LOG_WARN, "sim %s: %s part stopped at t = %g s: its next state is not finite",
+            pt->sim, cosim_role(pt->role)->name, state->t);
+        worker_report_status(w, pt->sim, "failed", state->t,
+                             "the spring-damper's state overflowed (not finite)");
         part_free(w, pt);
     } else if (step == COSIM_ANSWER_LAST) {
         part_free(w, pt);

@@ -289,6 +289,17 @@ class PydsdTest(unittest.TestCase):
                 if stream == "velocities":
                     self.assertEqual([i for i, _ in got], before, name)
 
+    def test_a_state_that_would_overflow_stops_its_chain_and_sends_nothing(self):
+        p = self.pydsd("position")
+        self.wait_group("velocities", "pos_group")
+        huge = '{"x":1.79e308,"v":1.79e308,"t":0.1}'      # x + h v is past DBL_MAX
+        self.r.xadd("velocities", {"name": "big", "in": KICK_OFF, "out": huge})
+        out = self.finish(p, timeout=30)
+        self.assertIn("chain big stopped at t = 0.10000000000000001 s: its next state is not "
+                      "finite", out)
+        self.assertEqual(self.r.xlen("positions"), 0)    # no answer, above all no "inf"
+        self.assertEqual(self.r.xpending("velocities", "pos_group")["pending"], 0)
+
     def test_bad_arguments_and_unstable_steps_are_refused(self):
         for args in (["sideways"], ["velocity", "--cycles", "x"], ["velocity", "--bogus", "1"]):
             p = self.pydsd(*args)

@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "cosim/cosim.h"
 #include "cosim/number.h"
+#include "fields.h"
 #include "testutil.h"
 
 static void states_are_read_and_written_exactly(void **unused) {
@@ -170,6 +171,12 @@ static void steps_follow_the_scheme_and_chains_end_on_time(void **unused) {
     assert_int_equal(cosim_step(COSIM_VELOCITY, &p, 0, 20, &at19, &out), COSIM_ANSWER);
     assert_int_equal(cosim_step(COSIM_POSITION, &p, 0, 20, &out, &pos), COSIM_ANSWER_LAST);
     assert_int_equal(cosim_step(COSIM_VELOCITY, &p, 0, 20, &at20, &out), COSIM_COMPLETE);
+    /* A state near DBL_MAX whose next is not finite stops the chain
+     * rather than send a number JSON cannot hold. */
+    sd_state_t huge = {1.79e308, -1.79e308, 0};
+    assert_int_equal(cosim_step(COSIM_VELOCITY, &p, 0, 20, &huge, &out), COSIM_OVERFLOW);
+    huge.v = 1.79e308;
+    assert_int_equal(cosim_step(COSIM_POSITION, &p, 0, 20, &huge, &pos), COSIM_OVERFLOW);
     assert_null(sd_split_check(&p));
     sd_params_t unstable = {0.1, 100, 0.01, 1};
     assert_non_null(sd_split_check(&unstable));
@@ -211,6 +218,23 @@ static void batch_is_one_transaction_with_one_ack_per_stream(void **unused) {
     cosim_batch_release(&b);    /* harmless twice */
 }
 
+static void a_repeated_field_counts_once_the_last_time(void **unused) {
+    (void)unused;
+    const char *kv[] = {"out", "{\"x\":1,\"v\":1,\"t\":1}", "name", "m", "out",
+                        "{\"x\":2,\"v\":2,\"t\":2}"};
+    fields_t f;
+    const redisReply *fields = make_fields(&f, kv, NULL);
+    size_t len = 0;
+    assert_string_equal(cosim_field(fields, "out", &len), kv[5]);
+    assert_int_equal(len, strlen(kv[5]));
+    assert_null(cosim_field(fields, "in", &len));
+    cosim_entry_t e;
+    assert_int_equal(cosim_entry_parse(fields, &e), -1);       /* no in */
+    const char *full[] = {"name", "m", "in", "{}", "out", "{\"x\":2,\"v\":2,\"t\":2}"};
+    assert_int_equal(cosim_entry_parse(make_fields(&f, full, NULL), &e), 0);
+    assert_true(e.state.x == 2 && e.state.t == 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(states_are_read_and_written_exactly),
@@ -219,6 +243,7 @@ int main(void) {
         cmocka_unit_test(the_demo_kick_off_is_read_and_bad_states_refused),
         cmocka_unit_test(steps_follow_the_scheme_and_chains_end_on_time),
         cmocka_unit_test(batch_is_one_transaction_with_one_ack_per_stream),
+        cmocka_unit_test(a_repeated_field_counts_once_the_last_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,27 +8,8 @@
 
 #include "common/strbuf.h"
 #include "cosim/pack.h"
+#include "fields.h"
 #include "testutil.h"
-
-/* An entry's fields as hiredis hands them over: name, value, ... */
-typedef struct fields {
-    redisReply array, strings[6];
-    redisReply *elements[6];
-} fields_t;
-
-static const redisReply *make_fields(fields_t *f, const char *const kv[6], const size_t lens[6]) {
-    memset(f, 0, sizeof *f);
-    f->array.type = REDIS_REPLY_ARRAY;
-    f->array.elements = 6;
-    f->array.element = f->elements;
-    for (int i = 0; i < 6; i++) {
-        f->strings[i].type = REDIS_REPLY_STRING;
-        f->strings[i].str = (char *)kv[i];
-        f->strings[i].len = lens ? lens[i] : strlen(kv[i]);
-        f->elements[i] = &f->strings[i];
-    }
-    return &f->array;
-}
 
 static const sd_state_t STATES[] = {{0.1, -1e-300, 0.30000000000000004}, {5e-324, 1, 2}};
 
