@@ -15,7 +15,8 @@ Against a private redis-server (loopback, no persistence):
   3. spring-damper-split sims run by pde-engine on two workers at time
      scale "max": one alone, then 100 at once.
 
-Prints a Markdown table. Environment: PDE_BIN (default build/bin)."""
+Prints a Markdown table. Environment: PDE_BIN (default build/bin).
+--one-chain: only 1."""
 import json
 import os
 import shutil
@@ -35,7 +36,7 @@ from harness import Cleanups, BIN, Redis, Stack, wait_for  # noqa: E402
 # Many short alternating rounds rather than a few long ones: this machine's
 # round trips swing by 20-30 % from second to second, and the median of
 # alternating rounds compares both under the same conditions.
-ROUNDS = 10
+ROUNDS = 20
 ONE_CHAIN_CYCLES = 3000
 MANY_CHAINS, MANY_CYCLES = 1000, 400
 PACKED_IN, PACKED_CYCLES = 4, 2000
@@ -118,30 +119,53 @@ def split_sims(n, duration):
         b.close()
 
 
+def spread(xs):
+    """The median and the middle half of xs, as text."""
+    q = statistics.quantiles(xs, n=4)
+    return statistics.median(xs), f"middle half {q[0]:,.0f}-{q[2]:,.0f}"
+
+
+def one_chain_rows(red, r):
+    """Bare ping-pong, ping-pong in groups and one chain, in turns; each
+    ratio is taken round by round (the three runs of a round share the
+    machine's mood) and its median reported."""
+    pp, groups, one = [], [], []
+    for i in range(ROUNDS):
+        runs = [lambda: pp.append(ping_pong(red, ONE_CHAIN_CYCLES)),
+                lambda: groups.append(ping_pong(red, ONE_CHAIN_CYCLES, groups=True)),
+                lambda: one.append(ONE_CHAIN_CYCLES / run_chains(red, r, 1, ONE_CHAIN_CYCLES)[0])]
+        for run in runs if i % 2 else reversed(runs):   # no order favoured
+            run()
+    vs_bare = [100 * o / p for o, p in zip(one, pp)]
+    vs_groups = [100 * o / g for o, g in zip(one, groups)]
+    floor = [100 * g / p for g, p in zip(groups, pp)]
+    rows = []
+    for what, xs in (("bare hiredis ping-pong (round trips/s)", pp),
+                     ("ping-pong in consumer groups, acknowledged (round trips/s)", groups),
+                     ("one chain, pde pydsd x 2 (cycles/s)", one)):
+        median, middle = spread(xs)
+        rows.append((what, f"{median:,.0f}", middle))
+    for what, xs, note in (("one chain / ping-pong", vs_bare, "target >= 90 %"),
+                           ("ping-pong in groups / bare", floor, "the demo protocol's own cost"),
+                           ("one chain / ping-pong in groups", vs_groups,
+                            "what pde's work costs beyond the protocol's")):
+        median, middle = spread(xs)
+        rows.append((what, f"{median:.0f} %", f"{note}; {middle} %"))
+    return rows
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="pde-bench-cosim-")
     red = Redis(tmp)
     r = redis.Redis(port=red.port)
     rows = []
     try:
-        pp, groups, one = [], [], []
-        for _ in range(ROUNDS):
-            pp.append(ping_pong(red, ONE_CHAIN_CYCLES))
-            groups.append(ping_pong(red, ONE_CHAIN_CYCLES, groups=True))
-            secs, _ = run_chains(red, r, 1, ONE_CHAIN_CYCLES)
-            one.append(ONE_CHAIN_CYCLES / secs)
-        pp_med, one_med = statistics.median(pp), statistics.median(one)
-        groups_med = statistics.median(groups)
-        rows.append(("bare hiredis ping-pong (round trips/s)", f"{pp_med:,.0f}",
-                     ", ".join(f"{x:,.0f}" for x in pp)))
-        rows.append(("ping-pong in consumer groups, acknowledged (round trips/s)",
-                     f"{groups_med:,.0f}",
-                     f"{100 * groups_med / pp_med:.0f} % of bare: the demo protocol's floor; "
-                     + ", ".join(f"{x:,.0f}" for x in groups)))
-        rows.append(("one chain, pde pydsd x 2 (cycles/s)", f"{one_med:,.0f}",
-                     ", ".join(f"{x:,.0f}" for x in one)))
-        rows.append(("one chain / ping-pong", f"{100 * one_med / pp_med:.0f} %", "target >= 90 %"))
-        for packed_in, n_cycles in ((0, MANY_CYCLES), (PACKED_IN, PACKED_CYCLES)):
+        rows += one_chain_rows(red, r)
+        if "--one-chain" in sys.argv:
+            many = ()
+        else:
+            many = ((0, MANY_CYCLES), (PACKED_IN, PACKED_CYCLES))
+        for packed_in, n_cycles in many:
             secs, cpu = run_chains(red, r, MANY_CHAINS, n_cycles, packed_in)
             cycles = MANY_CHAINS * n_cycles
             how = f"packed in {packed_in} entries" if packed_in else "one demo entry per step"
@@ -152,7 +176,7 @@ def main():
     finally:
         red.stop()
         shutil.rmtree(tmp, True)
-    for n, duration in ((1, 2000.0), (100, 100.0)):
+    for n, duration in () if "--one-chain" in sys.argv else ((1, 2000.0), (100, 100.0)):
         secs, cycles = split_sims(n, duration)
         rows.append((f"spring-damper-split in pde, {n} sim(s) at time scale max (cycles/s)",
                      f"{cycles / secs:,.0f}", f"{cycles:,} cycles in {secs:.2f} s, "
