@@ -45,7 +45,7 @@ static void wait_entry(redisContext *c, const char *stream, char *last, size_t l
                                           stream, stream)
                            : redisCommand(c, "XREAD BLOCK 0 STREAMS %s %s", stream, last);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
-        fprintf(stderr, "bench_pingpong: XREAD failed\n");
+        fprintf(stderr, "bench_pingpong: %s failed\n", groups ? "XREADGROUP" : "XREAD");
         exit(1);
     }
     const redisReply *entries = r->element[0]->element[1];
@@ -53,8 +53,8 @@ static void wait_entry(redisContext *c, const char *stream, char *last, size_t l
     freeReplyObject(r);
 }
 
-/* Send an entry to stream; with --groups, acknowledge the entry *last of
- * stream acked (if any) in the same write. */
+/* Send an entry to stream; with --groups, acknowledge in the same write
+ * the entry last that this player read from stream acked (if any). */
 static void send_entry(redisContext *c, const char *stream, const char *acked,
                        const char *last) {
     redisAppendCommand(c, "XADD %s * name chain in %s out %s", stream, STATE, STATE);
