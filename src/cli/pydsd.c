@@ -101,7 +101,7 @@ static cosim_step_t step_chain(void *ctx, const char *name, size_t name_len,
                                const sd_state_t *in, sd_state_t *out) {
     pydsd_t *d = ctx;
     cosim_step_t step = cosim_step(d->role, &d->p, d->F, d->cycles, in, out);
-    if (step == COSIM_ANSWER || step == COSIM_ANSWER_LAST) {
+    if (cosim_step_answers(step)) {
         d->n_steps++;
         if (d->verbose)
             printf("%.*s t=%.17g x=%.17g v=%.17g\n", (int)name_len, name, out->t, out->x, out->v);

@@ -9,10 +9,6 @@
 
 #include "common/util.h"
 
-static int answers(cosim_step_t step) {
-    return step == COSIM_ANSWER || step == COSIM_ANSWER_LAST;
-}
-
 static int answer_packed(cosim_batch_t *b, const char *stream, const redisReply *fields,
                          cosim_names_t **names, cosim_chain_step_fn step, void *ctx) {
     cosim_pack_t pk;
@@ -22,7 +18,7 @@ static int answer_packed(cosim_batch_t *b, const char *stream, const redisReply 
         unsigned char *answered = xcalloc(pk.n ? pk.n : 1, 1);
         for (size_t i = 0; i < pk.n; i++) {
             const char *name = cosim_pack_name(&pk, i);
-            answered[i] = (unsigned char)answers(step(ctx, name, strlen(name), &pk.states[i],
+            answered[i] = (unsigned char)cosim_step_answers(step(ctx, name, strlen(name), &pk.states[i],
                                                       &out[i]));
         }
         cosim_batch_answer_pack(b, stream, &pk, answered, out);
@@ -38,7 +34,7 @@ static int answer_demo(cosim_batch_t *b, const char *stream, const redisReply *f
     cosim_entry_t e;
     if (cosim_entry_parse(fields, &e) != 0) return -1;
     sd_state_t out;
-    if (answers(step(ctx, e.name, e.name_len, &e.state, &out)))
+    if (cosim_step_answers(step(ctx, e.name, e.name_len, &e.state, &out)))
         cosim_batch_answer(b, stream, e.name, e.name_len, e.out, e.out_len, &out);
     return 0;
 }

@@ -39,7 +39,7 @@ void cosim_sim_prefix(char *out, size_t len, const char *sim) {
 
 /* ---------------------------- states ---------------------------- */
 
-static int state_is_finite(const sd_state_t *s) {
+int cosim_state_is_finite(const sd_state_t *s) {
     return isfinite(s->x) && isfinite(s->v) && isfinite(s->t);
 }
 
@@ -50,7 +50,7 @@ static int state_from_json(const json_t *o, sd_state_t *s) {
     s->x = json_number_value(x);
     s->v = json_number_value(v);
     s->t = json_number_value(t);
-    return state_is_finite(s) ? 0 : -1;
+    return cosim_state_is_finite(s) ? 0 : -1;
 }
 
 int cosim_state_parse(const char *json, size_t len, sd_state_t *s) {
@@ -79,15 +79,19 @@ long cosim_cycle(const sd_state_t *s, double h) {
     return lround(s->t / h);
 }
 
+int cosim_step_answers(cosim_step_t step) {
+    return step == COSIM_ANSWER || step == COSIM_ANSWER_LAST;
+}
+
 cosim_step_t cosim_step(cosim_role_t role, const sd_params_t *p, double F,
                         long cycles, const sd_state_t *in, sd_state_t *out) {
     if (role == COSIM_VELOCITY) {
         if (cosim_cycle(in, p->h) >= cycles) return COSIM_COMPLETE;
         *out = sd_split_velocity(p, F, *in);
-        return state_is_finite(out) ? COSIM_ANSWER : COSIM_OVERFLOW;
+        return cosim_state_is_finite(out) ? COSIM_ANSWER : COSIM_OVERFLOW;
     }
     *out = sd_split_position(p, *in);
-    if (!state_is_finite(out)) return COSIM_OVERFLOW;
+    if (!cosim_state_is_finite(out)) return COSIM_OVERFLOW;
     return cosim_cycle(out, p->h) >= cycles ? COSIM_ANSWER_LAST : COSIM_ANSWER;
 }
 

@@ -55,6 +55,8 @@ int cosim_role_parse(const char *name);
  * for a pde sim). */
 void cosim_stream(char *out, size_t len, const char *prefix, const char *stream);
 
+/* Whether x, v and t are all finite (JSON can carry them). */
+int cosim_state_is_finite(const sd_state_t *s);
 /* Read a state; 0, or -1 if json is not an object of three finite
  * numbers x, v, t. */
 int cosim_state_parse(const char *json, size_t len, sd_state_t *s);
@@ -74,6 +76,9 @@ typedef enum {
     COSIM_OVERFLOW,         /* acknowledge only: the next state is not finite
                                (a state near DBL_MAX), the chain stops */
 } cosim_step_t;
+
+/* Whether a step's outcome is answered (COSIM_ANSWER, COSIM_ANSWER_LAST). */
+int cosim_step_answers(cosim_step_t step);
 
 /* The part's step on state in, received in an entry. F is the force in
  * force (the velocity part's input; ignored by the position part). */

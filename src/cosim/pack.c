@@ -5,7 +5,6 @@
  * names and outs as received, unless chains drop out. */
 #include "pack.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -25,14 +24,16 @@ struct cosim_names {
     UT_hash_handle hh;
 };
 
+static void forget(cosim_names_t **cache, cosim_names_t *e) {
+    HASH_DEL(*cache, e);
+    json_decref(e->list);
+    free(e->text);
+    free(e);
+}
+
 void cosim_names_release(cosim_names_t **cache) {
     cosim_names_t *e, *tmp;
-    HASH_ITER(hh, *cache, e, tmp) {
-        HASH_DEL(*cache, e);
-        json_decref(e->list);
-        free(e->text);
-        free(e);
-    }
+    HASH_ITER(hh, *cache, e, tmp) forget(cache, e);
 }
 
 /* names text parsed, from the cache or parsed and cached now; NULL if it
@@ -49,13 +50,7 @@ static const json_t *names_parsed(cosim_names_t **cache, const char *text, size_
         json_decref(list);
         return NULL;
     }
-    if (HASH_COUNT(*cache) >= NAMES_CACHED_MAX) {
-        cosim_names_t *oldest = *cache;
-        HASH_DEL(*cache, oldest);
-        json_decref(oldest->list);
-        free(oldest->text);
-        free(oldest);
-    }
+    if (HASH_COUNT(*cache) >= NAMES_CACHED_MAX) forget(cache, *cache);   /* the oldest */
     e = xcalloc(1, sizeof *e);
     e->text = xmalloc(len ? len : 1);
     memcpy(e->text, text, len);
@@ -101,7 +96,7 @@ int cosim_pack_parse(const redisReply *fields, cosim_names_t **cache, cosim_pack
         s->x = get_le64(b);
         s->v = get_le64(b + 8);
         s->t = get_le64(b + 16);
-        if (!isfinite(s->x) || !isfinite(s->v) || !isfinite(s->t)) return -1;
+        if (!cosim_state_is_finite(s)) return -1;
     }
     return 0;
 }

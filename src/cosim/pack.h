@@ -19,8 +19,8 @@
  * chains in one entry share that cost. States are binary because exact
  * decimal text costs more than everything else: about 2 us to read a JSON
  * state with jansson and 0.3 us to write one (number.h), per chain and
- * step. Names
- * repeat from step to step, so a part parses each names text once. */
+ * step. Names repeat from step to step, so a part parses each names text
+ * once. */
 #ifndef PDE_COSIM_PACK_H
 #define PDE_COSIM_PACK_H
 

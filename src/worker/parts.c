@@ -137,7 +137,7 @@ static void answer(worker_t *w, wpart_t *pt, const char *id, const char *name,
         if (n % pt->cycles_per_sample == 0 || step == COSIM_COMPLETE)
             emit_sample(w, pt, state, wall_ns());
     }
-    int answered = step == COSIM_ANSWER || step == COSIM_ANSWER_LAST;
+    int answered = cosim_step_answers(step);
     if (answered)
         cosim_batch_answer(&w->part_batch, pt->writes, name, name_len, in, in_len, &out);
     cosim_batch_ack(&w->part_batch, pt->reads, cosim_role(pt->role)->group, id);
