@@ -121,9 +121,13 @@ class Engine:
             raise AssertionError(f"pde-engine exited with {self.proc.returncode}:\n"
                                  + open(self.log_path).read())
         try:
+            # Answering, connected to its Redis (else a start is refused
+            # with 503) and with a worker up if it runs any.
             status, body = self.get("/api/status")
-            workers = body["local_workers"] if status == 200 else []
-            return status == 200 and (not workers or any(w["alive"] for w in workers))
+            if status != 200 or not body["engine"]["redis_up"]:
+                return False
+            workers = body["local_workers"]
+            return not workers or any(w["alive"] for w in workers)
         except OSError:
             return False
 
@@ -239,6 +243,11 @@ class Stack:
         self.engine = Engine(self.tmp, self.redis.url if self.redis else None,
                              workers=workers, extra=extra, token=token)
         testcase.addCleanup(self.engine.kill_group)
+        if private_redis:
+            # It outlives a killed engine by design; a test that fails
+            # before stopping the engine cleanly must not leave it behind.
+            pid = self.engine.private_redis()[1]
+            testcase.addCleanup(lambda: pid_alive(pid) and os.kill(pid, signal.SIGKILL))
         self.testcase = testcase
 
     def add_worker(self, worker_id):
