@@ -4,10 +4,13 @@ split runs, against the floor a bare hiredis ping-pong sets.
 
 Against a private redis-server (loopback, no persistence):
   1. bare ping-pong (bench_pingpong), the same with the demo's consumer
-     groups and acknowledgements (still no work: the floor of the protocol
-     itself) and one `pde pydsd` chain, measured in turns, ROUNDS times
-     each: round trips/s vs cycles/s (one cycle = a velocity step and a
-     position step = two Redis hops, as a round trip);
+     groups and acknowledgements, then with each XACK and XADD in one
+     MULTI/EXEC as pde sends them (still no work: the floors of the demo's
+     protocol and of pde's), and one `pde pydsd` chain, measured in turns,
+     ROUNDS times each: round trips/s vs cycles/s (one cycle = a velocity
+     step and a position step = two Redis hops, as a round trip); then all
+     of it again with the three processes (two parts or players, and Redis)
+     held on one CPU;
   2. 1,000 chains on the same streams at once, each step of each chain in
      an entry of its own (the demo's format), then packed, 250 chains to an
      entry (src/cosim/pack.h): aggregate cycles/s (and part steps/s =
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 
 import redis
 
@@ -94,9 +98,10 @@ def run_chains(red, r, chains, cycles, packed_in=0):
     return time.monotonic() - start, redis_cpu(r) - cpu0
 
 
-def ping_pong(red, round_trips, groups=False):
+def ping_pong(red, round_trips, mode=None):
+    """bench_pingpong's round trips/s; mode "--groups" or "--transactions"."""
     out = subprocess.run([os.path.join(BIN, "bench_pingpong"), "127.0.0.1", str(red.port),
-                          str(round_trips), *(["--groups"] if groups else [])],
+                          str(round_trips), *([mode] if mode else [])],
                          capture_output=True, text=True, check=True)
     return float(out.stdout)
 
@@ -125,32 +130,55 @@ def spread(xs):
     return statistics.median(xs), f"middle half {q[0]:,.0f}-{q[2]:,.0f}"
 
 
-def one_chain_rows(red, r):
-    """Bare ping-pong, ping-pong in groups and one chain, in turns; each
-    ratio is taken round by round (the three runs of a round share the
-    machine's mood) and its median reported."""
-    pp, groups, one = [], [], []
+@contextmanager
+def on_one_cpu(red):
+    """Redis, this process and so every process it starts on one CPU (the
+    first this process may use), for the block's length."""
+    allowed = os.sched_getaffinity(0)
+    one = {min(allowed)}
+    os.sched_setaffinity(red.proc.pid, one)
+    os.sched_setaffinity(0, one)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+        os.sched_setaffinity(red.proc.pid, allowed)
+
+
+def one_chain_rows(red, r, where=""):
+    """The ping-pong bare, in consumer groups, in transactions, and one
+    chain, in turns; each ratio is taken round by round (the runs of a
+    round share the machine's mood) and its median reported. `where` is
+    added to each row's name."""
+    runs = {
+        "bare": ("bare hiredis ping-pong (round trips/s)",
+                 lambda: ping_pong(red, ONE_CHAIN_CYCLES)),
+        "groups": ("ping-pong in consumer groups, acknowledged (round trips/s)",
+                   lambda: ping_pong(red, ONE_CHAIN_CYCLES, "--groups")),
+        "transactions": ("the same, XACK and XADD in MULTI/EXEC as pde sends them "
+                         "(round trips/s)",
+                         lambda: ping_pong(red, ONE_CHAIN_CYCLES, "--transactions")),
+        "chain": ("one chain, pde pydsd x 2 (cycles/s)",
+                  lambda: ONE_CHAIN_CYCLES / run_chains(red, r, 1, ONE_CHAIN_CYCLES)[0]),
+    }
+    rates = {key: [] for key in runs}
     for i in range(ROUNDS):
-        runs = [lambda: pp.append(ping_pong(red, ONE_CHAIN_CYCLES)),
-                lambda: groups.append(ping_pong(red, ONE_CHAIN_CYCLES, groups=True)),
-                lambda: one.append(ONE_CHAIN_CYCLES / run_chains(red, r, 1, ONE_CHAIN_CYCLES)[0])]
-        for run in runs if i % 2 else reversed(runs):   # no order favoured
-            run()
-    vs_bare = [100 * o / p for o, p in zip(one, pp)]
-    vs_groups = [100 * o / g for o, g in zip(one, groups)]
-    floor = [100 * g / p for g, p in zip(groups, pp)]
+        order = list(runs) if i % 2 else list(reversed(runs))   # no order favoured
+        for key in order:
+            rates[key].append(runs[key][1]())
     rows = []
-    for what, xs in (("bare hiredis ping-pong (round trips/s)", pp),
-                     ("ping-pong in consumer groups, acknowledged (round trips/s)", groups),
-                     ("one chain, pde pydsd x 2 (cycles/s)", one)):
-        median, middle = spread(xs)
-        rows.append((what, f"{median:,.0f}", middle))
-    for what, xs, note in (("one chain / ping-pong", vs_bare, "target >= 90 %"),
-                           ("ping-pong in groups / bare", floor, "the demo protocol's own cost"),
-                           ("one chain / ping-pong in groups", vs_groups,
-                            "what pde's work costs beyond the protocol's")):
-        median, middle = spread(xs)
-        rows.append((what, f"{median:.0f} %", f"{note}; {middle} %"))
+    for key, (what, _) in runs.items():
+        median, middle = spread(rates[key])
+        rows.append((what + where, f"{median:,.0f}", middle))
+    for what, num, den, note in (
+            ("one chain / ping-pong", "chain", "bare", "target >= 90 %"),
+            ("ping-pong in groups / bare", "groups", "bare", "the demo protocol's own cost"),
+            ("ping-pong in transactions / bare", "transactions", "bare",
+             "pde's exactly-once protocol, with no work"),
+            ("one chain / ping-pong in transactions", "chain", "transactions",
+             "what pde's work costs beyond its protocol")):
+        median, middle = spread([100 * n / d for n, d in zip(rates[num], rates[den])])
+        rows.append((what + where, f"{median:.0f} %", f"{note}; {middle} %"))
     return rows
 
 
@@ -161,6 +189,8 @@ def main():
     rows = []
     try:
         rows += one_chain_rows(red, r)
+        with on_one_cpu(red):
+            rows += one_chain_rows(red, r, ", all on one CPU")
         if "--one-chain" in sys.argv:
             many = ()
         else:

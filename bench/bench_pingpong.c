@@ -1,7 +1,7 @@
 /* bench_pingpong.c - the floor for a co-simulated chain: a bare hiredis
  * ping-pong over two Redis streams, nothing else.
  *
- *   bench_pingpong HOST PORT ROUND_TRIPS [--groups]
+ *   bench_pingpong HOST PORT ROUND_TRIPS [--groups | --transactions]
  *
  * Two processes, as the chain's two parts are, each with its own blocking
  * connection, pass one entry back and forth: A XADDs to pp:a and waits on
@@ -12,7 +12,10 @@
  *
  * --groups: what the demo's protocol adds, still with no work: each player
  * reads in a consumer group (XREADGROUP BLOCK) and acknowledges each entry
- * it answers, XADD and XACK in one write. */
+ * it answers, XADD and XACK in one write.
+ *
+ * --transactions: as --groups, with XACK and XADD in one MULTI/EXEC, as a
+ * pde part sends them to be exactly-once: the floor of pde's own protocol. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +28,7 @@
 static const char *host;
 static int port;
 static long round_trips;
-static int groups;
+static enum { BARE, GROUPS, TRANSACTIONS } mode;
 
 static const char *STATE = "{\"x\":0.2948235712,\"v\":0.964211712,\"t\":0.30000000000000004}";
 
@@ -39,13 +42,14 @@ static redisContext *connect_or_die(void) {
 }
 
 /* Wait for the next entry after *last on stream (in group pp, with
- * --groups); remember its id. */
+ * --groups or --transactions); remember its id. */
 static void wait_entry(redisContext *c, const char *stream, char *last, size_t len) {
-    redisReply *r = groups ? redisCommand(c, "XREADGROUP GROUP pp %s BLOCK 0 STREAMS %s >",
-                                          stream, stream)
-                           : redisCommand(c, "XREAD BLOCK 0 STREAMS %s %s", stream, last);
+    redisReply *r = mode != BARE
+                        ? redisCommand(c, "XREADGROUP GROUP pp %s BLOCK 0 STREAMS %s >", stream,
+                                       stream)
+                        : redisCommand(c, "XREAD BLOCK 0 STREAMS %s %s", stream, last);
     if (!r || r->type != REDIS_REPLY_ARRAY) {
-        fprintf(stderr, "bench_pingpong: %s failed\n", groups ? "XREADGROUP" : "XREAD");
+        fprintf(stderr, "bench_pingpong: %s failed\n", mode != BARE ? "XREADGROUP" : "XREAD");
         exit(1);
     }
     const redisReply *entries = r->element[0]->element[1];
@@ -53,22 +57,34 @@ static void wait_entry(redisContext *c, const char *stream, char *last, size_t l
     freeReplyObject(r);
 }
 
-/* Send an entry to stream; with --groups, acknowledge in the same write
- * the entry last that this player read from stream acked (if any). */
+/* Take the next reply, which must be of type `type`. */
+static void expect_reply(redisContext *c, int type, const char *command) {
+    redisReply *r = NULL;
+    if (redisGetReply(c, (void **)&r) != REDIS_OK || r->type != type) {
+        fprintf(stderr, "bench_pingpong: %s failed\n", command);
+        exit(1);
+    }
+    freeReplyObject(r);
+}
+
+/* Send an entry to stream; with --groups or --transactions, acknowledge in
+ * the same write the entry last that this player read from stream acked
+ * (if any), in a MULTI/EXEC with --transactions. */
 static void send_entry(redisContext *c, const char *stream, const char *acked,
                        const char *last) {
+    int ack = mode != BARE && acked && strcmp(last, "0-0") != 0;
+    if (mode == TRANSACTIONS) redisAppendCommand(c, "MULTI");
     redisAppendCommand(c, "XADD %s * name chain in %s out %s", stream, STATE, STATE);
-    int ack = groups && acked && strcmp(last, "0-0") != 0;
     if (ack) redisAppendCommand(c, "XACK %s pp %s", acked, last);
-    for (int i = 0; i <= ack; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(c, (void **)&r) != REDIS_OK ||
-            r->type != (i ? REDIS_REPLY_INTEGER : REDIS_REPLY_STRING)) {
-            fprintf(stderr, "bench_pingpong: %s failed\n", i ? "XACK" : "XADD");
-            exit(1);
-        }
-        freeReplyObject(r);
+    if (mode == TRANSACTIONS) {
+        redisAppendCommand(c, "EXEC");
+        expect_reply(c, REDIS_REPLY_STATUS, "MULTI");
+        for (int i = 0; i <= ack; i++) expect_reply(c, REDIS_REPLY_STATUS, "queuing");
+        expect_reply(c, REDIS_REPLY_ARRAY, "EXEC");
+        return;
     }
+    expect_reply(c, REDIS_REPLY_STRING, "XADD");
+    if (ack) expect_reply(c, REDIS_REPLY_INTEGER, "XACK");
 }
 
 static void player_b(void) {
@@ -88,9 +104,11 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
-    groups = argc == 5 && strcmp(argv[4], "--groups") == 0;
-    if (argc != 4 + groups) {
-        fprintf(stderr, "usage: bench_pingpong HOST PORT ROUND_TRIPS [--groups]\n");
+    if (argc == 5 && strcmp(argv[4], "--groups") == 0) mode = GROUPS;
+    if (argc == 5 && strcmp(argv[4], "--transactions") == 0) mode = TRANSACTIONS;
+    if (argc != 4 + (mode != BARE)) {
+        fprintf(stderr, "usage: bench_pingpong HOST PORT ROUND_TRIPS "
+                        "[--groups | --transactions]\n");
         return 2;
     }
     host = argv[1];
@@ -98,7 +116,7 @@ int main(int argc, char **argv) {
     round_trips = atol(argv[3]);
     redisContext *c = connect_or_die();
     freeReplyObject(redisCommand(c, "DEL pp:a pp:b"));
-    if (groups) {
+    if (mode != BARE) {
         freeReplyObject(redisCommand(c, "XGROUP CREATE pp:a pp $ MKSTREAM"));
         freeReplyObject(redisCommand(c, "XGROUP CREATE pp:b pp $ MKSTREAM"));
     }

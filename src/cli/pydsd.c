@@ -5,9 +5,11 @@
  * It speaks the demo's wire format exactly (cosim.h), so either part can
  * play against a third-party process playing the other, or against the
  * other `pde pydsd`. It reads with a blocking XREADGROUP and answers every
- * entry of a read in one MULTI/EXEC with their acknowledgements; killed and
- * started again, it first takes the entries it had read but not answered
- * (its consumer name, the part's name by default, holds them pending).
+ * entry of a read in one MULTI/EXEC with their acknowledgements, its next
+ * read behind them in the same write; killed and started again, it first
+ * takes the entries it had read but not answered (its consumer name, the
+ * part's name by default, holds them pending, those delivered to a read it
+ * sent just before dying included).
  *
  * Load: one chain is latency-bound (two Redis hops per step); many chains
  * on the same streams share each read and each transaction. */
@@ -129,21 +131,24 @@ static int handle(pydsd_t *d, const char *id, const redisReply *fields) {
 
 static void append_read(pydsd_t *d, const char *from);
 
-/* Send the transaction queued so far, without waiting for its replies
- * (await_replies() takes them). A read's packed entries are sent one by
- * one as they are handled, so the other part starts on the first while
- * this one handles the next; 0, or -1 with the reason printed. */
-static int send_batch(pydsd_t *d) {
+/* Send the transaction queued so far, and behind it in the same write the
+ * next read of new entries if then_read is set, without waiting for their
+ * replies (await_replies() takes the transaction's, take_read() the
+ * read's). A read's packed entries are sent one by one as they are
+ * handled, so the other part starts on the first while this one handles
+ * the next; 0, or -1 with the reason printed. */
+static int send_batch(pydsd_t *d, int then_read) {
     cosim_batch_finish(&d->batch);
     int rc = 0, done = 0;
     if (d->batch.n_replies) {
         if (redisAppendFormattedCommand(d->rc, d->batch.cmds.data, d->batch.cmds.len) != REDIS_OK)
             rc = -1;
-        while (rc == 0 && !done)
-            if (redisBufferWrite(d->rc, &done) != REDIS_OK) rc = -1;
-        if (rc) fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rc->errstr);
         d->replies_due += d->batch.n_replies;
     }
+    if (rc == 0 && then_read) append_read(d, ">");
+    while (rc == 0 && !done)
+        if (redisBufferWrite(d->rc, &done) != REDIS_OK) rc = -1;
+    if (rc) fprintf(stderr, "pde pydsd %s: Redis: %s\n", d->def->name, d->rc->errstr);
     cosim_batch_reset(&d->batch);
     return rc;
 }
@@ -197,9 +202,11 @@ static void append_read(pydsd_t *d, const char *from) {
 }
 
 /* Take the reply of a queued read, handle its entries, send their answers
- * and take the replies, then queue the next read of new entries while
- * chains remain and more is set. Returns the entries handled, or -1 on a
- * Redis error. */
+ * with, while chains remain and more is set, the next read of new entries
+ * (one write for both: Redis takes the read at once, so the part is woken
+ * once for the transaction's replies and once for its next entry, and
+ * sends nothing in between), and take the transaction's replies. Returns
+ * the entries handled, or -1 on a Redis error. */
 static long take_read(pydsd_t *d, int more) {
     redisReply *r = NULL;
     if (redisGetReply(d->rc, (void **)&r) != REDIS_OK) {
@@ -216,16 +223,15 @@ static long take_read(pydsd_t *d, int more) {
             for (size_t i = 0; n >= 0 && i < entries->elements; i++) {
                 const redisReply *e = entries->element[i];
                 int packed = handle(d, e->element[0]->str, e->element[1]);
-                n = packed && send_batch(d) != 0 ? -1 : n + 1;
+                n = packed && send_batch(d, 0) != 0 ? -1 : n + 1;
             }
         }
     }
     /* The answers go first: the other part waits on them, not on this
      * part's freeing and bookkeeping. */
-    if (n >= 0 && send_batch(d) != 0) n = -1;
+    if (n >= 0 && send_batch(d, more && d->n_done < d->chains) != 0) n = -1;
     freeReplyObject(r);
     if (n >= 0 && await_replies(d) != 0) n = -1;
-    if (n >= 0 && more && d->n_done < d->chains) append_read(d, ">");
     return n;
 }
 
